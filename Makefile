@@ -1,0 +1,31 @@
+# Tempest — make targets. `make demo` and `make test` work on a fresh machine:
+# both install what they need (mariadb-server, mydumper) when it is missing.
+GO      ?= go
+BIN     := bin
+GOTEST_FLAGS ?= -timeout 40m
+
+.PHONY: all build deps demo test bench vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./starter ./worker
+
+# Installs the system packages tests and the demo use, only when missing.
+deps:
+	@bash scripts/deps.sh
+
+demo: deps build
+	$(BIN)/starter demo
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+# Writes BENCHMARKS.md: Tempest's logical backend vs myloader on the same
+# generated dump, plus the codec micro-benchmarks.
+bench: deps build
+	$(BIN)/starter bench --out BENCHMARKS.md
+
+clean:
+	rm -rf $(BIN) .tempest

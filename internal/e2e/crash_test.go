@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tempestdb/tempest/internal/benchdump"
+	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/embedtemporal"
+	"github.com/tempestdb/tempest/internal/launcher"
+	"github.com/tempestdb/tempest/internal/testenv"
+	"github.com/tempestdb/tempest/workflows"
+)
+
+// buildWorker compiles the worker command into dir.
+func buildWorker(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "worker")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/tempestdb/tempest/worker")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build worker: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startWorker runs the worker command against addr, serving queue.
+func startWorker(t *testing.T, bin, addr, queue, logPath string) *exec.Cmd {
+	t.Helper()
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--temporal-address", addr, "--task-queue", queue, "--node-id", "crash-node", "--concurrency", "6")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		logFile.Close()
+	})
+	return cmd
+}
+
+// TestWorkerKilledMidImportCompletesExactly kills the only worker process
+// (SIGKILL: no cleanup, no final heartbeat) in the middle of a large
+// logical import, starts a new one, and checks that the import completes
+// with exactly the source's rows: same count and same CHECKSUM TABLE as the
+// same dump loaded by myloader.
+func TestWorkerKilledMidImportCompletesExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a worker process over a 48 MiB import")
+	}
+	if _, err := exec.LookPath("myloader"); err != nil {
+		t.Fatalf("myloader not found (make test installs mydumper): %v", err)
+	}
+	db := testenv.MariaDB(t)
+	resetTarget(t, db)
+	tmp := t.TempDir()
+	spec := benchdump.Spec{Dir: filepath.Join(tmp, "dump"), DB: "crash", Table: "events",
+		TotalBytes: 48 << 20, FileBytes: 4 << 20, StatementBytes: 256 << 10, Seed: 42}
+	gen, err := benchdump.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Reference: the same dump loaded by myloader.
+	ref := exec.Command("myloader", "-d", spec.Dir, "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
+		"-t", "2", "-B", "crash_ref", "-o")
+	if out, err := ref.CombinedOutput(); err != nil {
+		t.Fatalf("myloader: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv, err := embedtemporal.Start(ctx, embedtemporal.Options{Ephemeral: true, UIPort: embedtemporal.UIDisabled, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Stop() }()
+	cl, err := srv.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+
+	bin := buildWorker(t, tmp)
+	logPath := filepath.Join(tmp, "worker.log")
+	const queue = "crash-test"
+	w1 := startWorker(t, bin, srv.FrontendAddress(), queue, logPath)
+
+	cfg := config.Default()
+	cfg.TikvImporter.Backend = config.BackendTiDB
+	cfg.Mydumper.DataSourceDir = spec.Dir
+	cfg.TiDB.Host, cfg.TiDB.Port, cfg.TiDB.User = db.Host(), db.Port(), db.User()
+	cfg.Lightning.RegionConcurrency = 4
+	cfg.Temporal.TaskQueue = queue
+	if err := cfg.Adjust(); err != nil {
+		t.Fatal(err)
+	}
+	conn := &launcher.Conn{Client: cl, Namespace: srv.Namespace(), TaskQueue: queue}
+	run, err := launcher.StartImport(ctx, conn, cfg, "crash", workflows.Timeouts{ChunkHeartbeat: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Kill the worker once a good part (but not all) of the data is in.
+	killed := false
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		p, err := launcher.QueryProgress(ctx, cl, run.GetID())
+		if err != nil {
+			continue
+		}
+		if p.TotalBytes > 0 && p.DoneBytes > p.TotalBytes/4 {
+			if p.DoneBytes >= p.TotalBytes {
+				t.Fatalf("import finished before the worker could be killed: %+v", p.Counters)
+			}
+			if err := w1.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = w1.Process.Wait()
+			killed = true
+			t.Logf("killed worker at %d/%d bytes, %d rows", p.DoneBytes, p.TotalBytes, p.Rows)
+			break
+		}
+	}
+	if !killed {
+		t.Fatal("import never got far enough to kill the worker")
+	}
+	startWorker(t, bin, srv.FrontendAddress(), queue, logPath)
+
+	final, err := launcher.Wait(ctx, cl, run, time.Second, nil)
+	if err != nil {
+		log, _ := os.ReadFile(logPath)
+		t.Fatalf("import after restart: %v\nworker log:\n%s", err, log)
+	}
+	if final.Rows != gen.Rows {
+		t.Errorf("progress says %d rows, source has %d", final.Rows, gen.Rows)
+	}
+	got, err := db.Query(ctx, "SELECT COUNT(*), SUM(id) FROM crash.events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprint(gen.Rows), fmt.Sprint(gen.Rows * (gen.Rows + 1) / 2)}
+	if got[0][0] != want[0] || got[0][1] != want[1] {
+		t.Errorf("count, sum(id) = %v, want %v", got[0], want)
+	}
+	assertSameChecksum(t, db, "crash.events", "crash_ref.events")
+}
+
+// assertSameChecksum compares CHECKSUM TABLE of two tables with the same
+// definition.
+func assertSameChecksum(t *testing.T, db *testenv.Server, a, b string) {
+	t.Helper()
+	ctx := context.Background()
+	ra, err := db.Query(ctx, "CHECKSUM TABLE "+a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := db.Query(ctx, "CHECKSUM TABLE "+b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra[0][1] != rb[0][1] || ra[0][1] == "NULL" {
+		t.Errorf("CHECKSUM TABLE %s = %s, %s = %s", a, ra[0][1], b, rb[0][1])
+	}
+}

@@ -1,0 +1,287 @@
+// Package launcher connects a command to Temporal and runs imports through
+// it. With a Temporal address configured it dials that cluster and expects
+// standalone workers to serve the task queue; without one it is the embedded
+// default: it starts a Temporal server in-process (SQLite under the state
+// directory) and an in-process worker, so a single command runs a whole
+// import with nothing installed.
+package launcher
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"github.com/tempestdb/tempest/activities"
+	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/embedtemporal"
+	"github.com/tempestdb/tempest/internal/importer"
+	"github.com/tempestdb/tempest/internal/progress"
+	"github.com/tempestdb/tempest/internal/tlog"
+	"github.com/tempestdb/tempest/internal/workerhost"
+	"github.com/tempestdb/tempest/workflows"
+)
+
+// addressFile, under the state directory, records the embedded server's
+// frontend address so that `starter status|pause|resume|cancel` from another
+// terminal find the running import.
+const addressFile = "temporal.address"
+
+// DefaultStateDir is where the embedded default keeps its state when
+// [temporal] state-dir is not set.
+func DefaultStateDir() string {
+	if d := os.Getenv("TEMPEST_STATE_DIR"); d != "" {
+		return d
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".tempest")
+	}
+	return ".tempest"
+}
+
+// Conn is a Temporal connection, plus the embedded server and in-process
+// worker when it runs the embedded default.
+type Conn struct {
+	Client    client.Client
+	Namespace string
+	TaskQueue string
+	Embedded  *embedtemporal.Server // nil when dialling an external cluster
+	workers   *workerhost.Workers
+}
+
+// Options for Connect.
+type Options struct {
+	Logger *zap.Logger
+	// Password is the target's password, known to this process; it is handed
+	// to the in-process worker only, never to the workflow.
+	Password string
+	// UIPort for the embedded server (0 = default, -1 = none).
+	UIPort int
+	// Ephemeral keeps the embedded server's state in memory (tests).
+	Ephemeral bool
+}
+
+// Connect dials cfg.Temporal.Address, or starts the embedded default when it
+// is empty.
+func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Conn, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	tq := cfg.Temporal.TaskQueue
+	if tq == "" {
+		tq = "tempest"
+	}
+	if cfg.Temporal.Address != "" {
+		c, err := Dial(ctx, cfg.Temporal, logger)
+		if err != nil {
+			return nil, err
+		}
+		return &Conn{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: tq}, nil
+	}
+
+	stateDir := cfg.Temporal.StateDir
+	if stateDir == "" && !opts.Ephemeral {
+		stateDir = DefaultStateDir()
+	}
+	eopts := embedtemporal.Options{Logger: logger.Named("temporal"), UIPort: opts.UIPort, Ephemeral: opts.Ephemeral}
+	if !opts.Ephemeral {
+		eopts.StateDir = filepath.Join(stateDir, "temporal")
+	}
+	srv, err := embedtemporal.Start(ctx, eopts)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded Temporal: %w", err)
+	}
+	c, err := srv.NewClient(ctx)
+	if err != nil {
+		_ = srv.Stop()
+		return nil, fmt.Errorf("connect to embedded Temporal: %w", err)
+	}
+	conn := &Conn{Client: c, Namespace: srv.Namespace(), TaskQueue: tq, Embedded: srv}
+	if !opts.Ephemeral {
+		_ = os.WriteFile(filepath.Join(stateDir, addressFile), []byte(srv.FrontendAddress()), 0o644)
+	}
+	imp := importer.New(logger.Named("importer"), importer.StaticPassword(opts.Password), importer.Options{
+		SortedKVDir: filepath.Join(stateDir, "sorted-kv"),
+	})
+	nodeID := cfg.Temporal.NodeID
+	if nodeID == "" {
+		nodeID, _ = os.Hostname()
+	}
+	w, err := workerhost.Start(c, activities.New(logger.Named("activities"), imp), workerhost.Options{
+		TaskQueue: tq, NodeID: nodeID, MaxConcurrentActivities: cfg.Lightning.RegionConcurrency + 4,
+	})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.workers = w
+	return conn, nil
+}
+
+// Close stops the in-process worker, the client and the embedded server.
+func (c *Conn) Close() {
+	if c.workers != nil {
+		c.workers.Stop()
+	}
+	c.Client.Close()
+	if c.Embedded != nil {
+		_ = c.Embedded.Stop()
+	}
+}
+
+// Dial connects to an external Temporal cluster.
+func Dial(ctx context.Context, t config.Temporal, logger *zap.Logger) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  t.Address,
+		Namespace: t.Namespace,
+		Logger:    tlog.QuietSDKLogger(logger),
+	}
+	if t.TLS.CAPath != "" || t.TLS.CertPath != "" {
+		tc, err := tlsConfig(t)
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectionOptions.TLS = tc
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", t.Address, err)
+	}
+	return c, nil
+}
+
+// DialForControl connects for status/pause/resume/cancel: to the configured
+// address, or to the embedded server of a running `starter import` found
+// through its state directory.
+func DialForControl(ctx context.Context, t config.Temporal, logger *zap.Logger) (client.Client, error) {
+	if t.Address == "" {
+		dir := t.StateDir
+		if dir == "" {
+			dir = DefaultStateDir()
+		}
+		b, err := os.ReadFile(filepath.Join(dir, addressFile))
+		if err != nil {
+			return nil, fmt.Errorf("no Temporal address configured and no embedded server found under %s: %w", dir, err)
+		}
+		t.Address = strings.TrimSpace(string(b))
+	}
+	if t.Namespace == "" {
+		t.Namespace = "default"
+	}
+	return Dial(ctx, t, logger)
+}
+
+func tlsConfig(t config.Temporal) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12}
+	if t.TLS.CAPath != "" {
+		pem, err := os.ReadFile(t.TLS.CAPath)
+		if err != nil {
+			return nil, fmt.Errorf("read Temporal CA %s: %w", t.TLS.CAPath, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("read Temporal CA %s: no certificate found", t.TLS.CAPath)
+		}
+		tc.RootCAs = pool
+	}
+	if t.TLS.CertPath != "" {
+		cert, err := tls.LoadX509KeyPair(t.TLS.CertPath, t.TLS.KeyPath)
+		if err != nil {
+			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+// StartImport starts the import workflow of a task. The config is redacted
+// before it enters workflow history.
+func StartImport(ctx context.Context, c *Conn, cfg *config.Config, taskID string, timeouts workflows.Timeouts) (client.WorkflowRun, error) {
+	in := workflows.ImportInput{TaskID: taskID, Config: cfg.Redacted(), Timeouts: timeouts}
+	run, err := c.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:            workflows.ImportWorkflowID(taskID),
+		TaskQueue:     c.TaskQueue,
+		StaticSummary: "import " + cfg.Mydumper.DataSourceDir,
+	}, workflows.ImportWorkflowName, in)
+	if err != nil {
+		return nil, fmt.Errorf("start import %s: %w", taskID, err)
+	}
+	return run, nil
+}
+
+// Wait waits for an import to finish, calling onProgress with the workflow's
+// progress every interval. It returns the final progress.
+func Wait(ctx context.Context, c client.Client, run client.WorkflowRun, interval time.Duration, onProgress func(progress.Import)) (*progress.Import, error) {
+	done := make(chan error, 1)
+	var final progress.Import
+	go func() { done <- run.Get(ctx, &final) }()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if onProgress != nil {
+				if p, qerr := QueryProgress(ctx, c, run.GetID()); qerr == nil {
+					onProgress(*p)
+				} else if err == nil {
+					onProgress(final)
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &final, nil
+		case <-tick.C:
+			if onProgress == nil {
+				continue
+			}
+			if p, err := QueryProgress(ctx, c, run.GetID()); err == nil {
+				onProgress(*p)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// QueryProgress asks a running (or finished) import for its progress.
+func QueryProgress(ctx context.Context, c client.Client, workflowID string) (*progress.Import, error) {
+	v, err := c.QueryWorkflow(ctx, workflowID, "", workflows.ProgressQuery)
+	if err != nil {
+		return nil, fmt.Errorf("query progress of %s: %w", workflowID, err)
+	}
+	var p progress.Import
+	if err := v.Get(&p); err != nil {
+		return nil, fmt.Errorf("decode progress of %s: %w", workflowID, err)
+	}
+	return &p, nil
+}
+
+// SetPaused pauses or resumes an import through its update handler, which
+// answers once the workflow has applied it.
+func SetPaused(ctx context.Context, c client.Client, workflowID string, paused bool) error {
+	name := workflows.ResumeName
+	if paused {
+		name = workflows.PauseName
+	}
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", name, workflowID, err)
+	}
+	var ack bool
+	if err := h.Get(ctx, &ack); err != nil {
+		return fmt.Errorf("%s %s: %w", name, workflowID, err)
+	}
+	return nil
+}
