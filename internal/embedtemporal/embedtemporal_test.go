@@ -355,3 +355,39 @@ func TestOptionsValidation(t *testing.T) {
 		t.Errorf("defaults not applied: %+v", o)
 	}
 }
+
+// TestStartCancelled checks that a Start aborted by its context leaves
+// nothing behind that blocks a retry: the state lock is released (possibly
+// only after the abandoned server finished starting and was stopped) and the
+// directory is usable again.
+func TestStartCancelled(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+
+	short, cancel := context.WithTimeout(ctx, 60*time.Millisecond)
+	defer cancel()
+	s, err := Start(short, Options{StateDir: dir, UIPort: UIDisabled, Logger: zap.NewNop()})
+	if err == nil {
+		// The machine was fast enough to finish in time; nothing to test.
+		_ = s.Stop()
+		t.Skip("Start finished within the short deadline")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Start err = %v, want DeadlineExceeded", err)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, err = Start(ctx, Options{StateDir: dir, UIPort: UIDisabled, Logger: zaptest.NewLogger(t)})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrStateLocked) || time.Now().After(deadline) {
+			t.Fatalf("retry after cancelled Start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+}

@@ -68,6 +68,9 @@ type Server struct {
 // server is stopped in the background once its start returns.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	begin := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("embedtemporal: start: %w", err)
+	}
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -125,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedtemporal: build server: %w", err)
 	}
-	if err := startServer(ctx, srv, s.logger); err != nil {
+	if err := s.startServer(ctx, srv); err != nil {
 		return nil, err
 	}
 	s.srv = srv
@@ -153,8 +156,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 }
 
 // startServer runs srv.Start, which takes no context, so that ctx can still
-// abort the wait.
-func startServer(ctx context.Context, srv temporal.Server, logger *zap.Logger) error {
+// abort the wait. On abort the still-starting server is stopped in the
+// background once its Start returns, and only then is the state lock
+// released: releasing it earlier would let a retry open the database while
+// the abandoned server still writes to it.
+func (s *Server) startServer(ctx context.Context, srv temporal.Server) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Start() }()
 	select {
@@ -165,11 +171,17 @@ func startServer(ctx context.Context, srv temporal.Server, logger *zap.Logger) e
 		}
 		return nil
 	case <-ctx.Done():
+		lock := s.lock
+		s.lock = nil // handed to the goroutine below; Stop must not release it
 		go func() {
 			if err := <-done; err == nil {
+				s.srvLog.setPhase(phaseStopping)
 				if err := srv.Stop(); err != nil {
-					logger.Warn("stop server after cancelled start", zap.Error(err))
+					s.logger.Warn("stop server after cancelled start", zap.Error(err))
 				}
+			}
+			if err := lock.release(); err != nil {
+				s.logger.Warn("release state lock after cancelled start", zap.Error(err))
 			}
 		}()
 		return fmt.Errorf("embedtemporal: start server: %w", ctx.Err())

@@ -15,6 +15,8 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/sstable"
 	"go.uber.org/zap"
+
+	"github.com/tempestdb/tempest/internal/config"
 )
 
 // ErrClosed is returned by operations on a closed engine.
@@ -51,6 +53,17 @@ type Options struct {
 	Logger *zap.Logger
 }
 
+// OptionsFromConfig maps the [tikv-importer] keys of an engine.
+func OptionsFromConfig(cfg *config.Config, logger *zap.Logger) Options {
+	t := cfg.TikvImporter
+	return Options{
+		MemTableSize:       int64(t.EngineMemCacheSize),
+		BlockSize:          int(t.BlockSize),
+		WriterMemCacheSize: int64(t.LocalWriterMemCacheSize),
+		Logger:             logger,
+	}
+}
+
 func (o Options) withDefaults() Options {
 	if o.MemTableSize <= 0 {
 		o.MemTableSize = DefaultMemTableSize
@@ -60,6 +73,10 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BlockSize <= 0 {
 		o.BlockSize = DefaultBlockSize
+	}
+	// Pebble panics on blocks whose restart offsets overflow 31 bits.
+	if o.BlockSize > 1<<30 {
+		o.BlockSize = 1 << 30
 	}
 	if o.WriterMemCacheSize <= 0 {
 		o.WriterMemCacheSize = DefaultWriterMemCacheSize

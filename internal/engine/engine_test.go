@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/tempestdb/tempest/internal/kv"
 )
 
 func key(i int) []byte { return []byte(fmt.Sprintf("k%08d", i)) }
@@ -374,5 +376,29 @@ func TestClosedEngine(t *testing.T) {
 	}
 	if _, err := Open(t.TempDir(), "../x", Options{}); err == nil {
 		t.Fatal("path traversal in engine name accepted")
+	}
+}
+
+func TestAppendPairsFromKVPairs(t *testing.T) {
+	ctx := context.Background()
+	e := openTest(t, Options{})
+	var p kv.Pairs
+	p.Add([]byte("b"), []byte("2"))
+	p.Add([]byte("a"), []byte("1"))
+	p.Add([]byte("b"), []byte("3")) // same key later in the batch wins
+	w, err := e.NewWriter(WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AppendPairs(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.Close(ctx)
+	if err != nil || st.Pairs != 2 {
+		t.Fatalf("close: %+v %v", st, err)
+	}
+	keys, vals := collect(t, e, nil, nil)
+	if len(keys) != 2 || string(keys[0]) != "a" || string(vals[1]) != "3" {
+		t.Fatalf("got %q %q", keys, vals)
 	}
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -45,6 +46,8 @@ type Options struct {
 	RegionSplitKeys int64
 	// RegionSplitBatchSize caps the keys of one SplitRegion request.
 	RegionSplitBatchSize int
+	// RegionSplitConcurrency is how many regions are split at once.
+	RegionSplitConcurrency int
 	// RegionCheckBackoffLimit bounds the polls while waiting for split
 	// regions to appear and for scatter operators to finish.
 	RegionCheckBackoffLimit int
@@ -83,6 +86,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RegionSplitBatchSize <= 0 {
 		o.RegionSplitBatchSize = DefaultRegionSplitBatchSize
+	}
+	if o.RegionSplitConcurrency <= 0 {
+		o.RegionSplitConcurrency = runtime.GOMAXPROCS(0)
 	}
 	if o.RegionCheckBackoffLimit <= 0 {
 		o.RegionCheckBackoffLimit = DefaultRegionCheckBackoffLimit
@@ -123,6 +129,7 @@ func OptionsFromConfig(cfg *config.Config) Options {
 		RegionSplitSize:         int64(t.RegionSplitSize),
 		RegionSplitKeys:         t.RegionSplitKeys,
 		RegionSplitBatchSize:    t.RegionSplitBatchSize,
+		RegionSplitConcurrency:  t.RegionSplitConcurrency,
 		RegionCheckBackoffLimit: t.RegionCheckBackoffLimit,
 		RangeConcurrency:        t.RangeConcurrency,
 		CheckWriteStall:         cfg.Cron.SwitchMode <= 0,

@@ -106,9 +106,20 @@ func ImportEngine(ctx context.Context, eng *engine.Engine, c *Client, opts Impor
 	r.ctx, r.cancel = runCtx, cancel
 	r.sem = make(chan struct{}, c.opts.RangeConcurrency)
 
-	regions, err := c.pd.ScanRegions(ctx, encodeKey(units[0].Start), encodeKey(units[len(units)-1].End))
-	if err != nil {
-		return stats, fmt.Errorf("import engine %s: %w", eng.Name(), err)
+	// PD can briefly report a hole while fresh splits are being reported;
+	// retry the initial scan like any job rescan.
+	var regions []*Region
+	for attempt := 1; ; attempt++ {
+		regions, err = c.pd.ScanRegions(ctx, encodeKey(units[0].Start), encodeKey(units[len(units)-1].End))
+		if err == nil {
+			break
+		}
+		if attempt >= c.opts.MaxRetries {
+			return stats, fmt.Errorf("import engine %s: %w", eng.Name(), err)
+		}
+		if serr := sleepCtx(ctx, c.opts.backoff(attempt)); serr != nil {
+			return stats, fmt.Errorf("import engine %s: %w", eng.Name(), serr)
+		}
 	}
 	for _, u := range units {
 		for _, j := range jobsFor(u, regions, 0) {
@@ -140,10 +151,10 @@ func jobsFor(kr KeyRange, regions []*Region, retries int) []*regionJob {
 type jobStage int
 
 const (
-	stageScanned jobStage = iota // region known, nothing written
-	stageWrote                   // SSTs staged on every peer, metas kept
-	stageIngested                // durable in TiKV
-	stageNeedRescan              // region info stale: ask PD again
+	stageScanned    jobStage = iota // region known, nothing written
+	stageWrote                      // SSTs staged on every peer, metas kept
+	stageIngested                   // durable in TiKV
+	stageNeedRescan                 // region info stale: ask PD again
 )
 
 type regionJob struct {
@@ -235,6 +246,11 @@ func (r *importRun) runJob(j *regionJob) error {
 		}
 		if jerr.fatal {
 			return jerr.err
+		}
+		if r.ctx.Err() != nil {
+			// Failures caused by another job's fatal error or by the
+			// caller's cancellation are not retries.
+			return nil
 		}
 		j.retries++
 		r.retries.Add(1)
@@ -424,7 +440,8 @@ func (r *importRun) write(j *regionJob) *jobError {
 		if batchBytes >= r.c.opts.SendKVSize {
 			send()
 		}
-		if wctx.Err() != nil {
+		if wctx.Err() != nil || allBroken(streams) {
+			// CloseAndRecv below reports why; reading on is wasted work.
 			break
 		}
 	}
@@ -439,14 +456,15 @@ func (r *importRun) write(j *regionJob) *jobError {
 	for _, ps := range streams {
 		resp, err := ps.stream.CloseAndRecv()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("write to store %d: %w", ps.peer.GetStoreId(), err))
-			worst = pickWorse(worst, &jobError{err: err, next: stageNeedRescan})
+			jerr := &jobError{err: fmt.Errorf("write to store %d: %w", ps.peer.GetStoreId(), err), next: stageNeedRescan}
+			errs = append(errs, jerr.err)
+			worst = pickWorse(worst, jerr)
 			continue
 		}
 		if e := resp.GetError(); e != nil {
-			werr := fmt.Errorf("write to store %d: %s", ps.peer.GetStoreId(), e.GetMessage())
-			errs = append(errs, werr)
-			worst = pickWorse(worst, classifyWriteError(e, werr))
+			jerr := classifyWriteError(e, fmt.Errorf("write to store %d: %s", ps.peer.GetStoreId(), e.GetMessage()))
+			errs = append(errs, jerr.err)
+			worst = pickWorse(worst, jerr)
 			continue
 		}
 		if ps.peer.GetId() == leader.GetId() {
@@ -468,6 +486,15 @@ func (r *importRun) write(j *regionJob) *jobError {
 	j.pairs, j.bytes = pairs, written
 	j.stage = stageWrote
 	return nil
+}
+
+func allBroken(streams []*peerStream) bool {
+	for _, ps := range streams {
+		if !ps.broken {
+			return false
+		}
+	}
+	return true
 }
 
 // pickWorse keeps the most severe of two outcomes: fatal beats rescan
@@ -541,6 +568,7 @@ func (r *importRun) ingest(j *regionJob) *jobError {
 		if status.Code(err) == codes.Unimplemented {
 			return &jobError{err: fmt.Errorf("store %d does not support MultiIngest: %w", leader.GetStoreId(), err), fatal: true}
 		}
+		r.retries.Add(1)
 		if attempt >= maxIngestTransportRetries || r.ctx.Err() != nil {
 			return &jobError{err: fmt.Errorf("ingest %s: %w", j.region, err), next: stageScanned}
 		}

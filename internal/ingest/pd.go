@@ -40,12 +40,16 @@ type PD struct {
 	logger *zap.Logger
 }
 
-// NewPD connects to PD at addrs (host:port).
+// NewPD connects to PD at addrs (host:port). ctx carries values only: the
+// PD client's background loops live until Close, not until ctx ends.
 func NewPD(ctx context.Context, addrs []string, logger *zap.Logger) (*PD, error) {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	c, err := pd.NewClientWithContext(ctx, addrs, pd.SecurityOption{},
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("connect to PD %v: %w", addrs, err)
+	}
+	c, err := pd.NewClientWithContext(context.WithoutCancel(ctx), addrs, pd.SecurityOption{},
 		opt.WithCustomTimeoutOption(10*time.Second), opt.WithMaxErrorRetry(3))
 	if err != nil {
 		return nil, fmt.Errorf("connect to PD %v: %w", addrs, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/pingcap/kvproto/pkg/errorpb"
@@ -80,8 +81,13 @@ func (c *Client) SplitAndScatter(ctx context.Context, keys [][]byte) error {
 // It returns the regions created and the first error; regions that failed
 // are retried by the caller's next round after a fresh scan.
 func (c *Client) splitRound(ctx context.Context, regions []*Region, keys [][]byte) ([]uint64, error) {
-	var created []uint64
-	var errs []error
+	var (
+		mu      sync.Mutex
+		created []uint64
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	sem := make(chan struct{}, c.opts.RegionSplitConcurrency)
 	ki := 0
 	for _, r := range regions {
 		rr := r.rawRange()
@@ -96,12 +102,21 @@ func (c *Client) splitRound(ctx context.Context, regions []*Region, keys [][]byt
 		if len(inside) == 0 {
 			continue
 		}
-		ids, err := c.splitRegion(ctx, r, inside)
-		created = append(created, ids...)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *Region, inside [][]byte) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ids, err := c.splitRegion(ctx, r, inside)
+			mu.Lock()
+			defer mu.Unlock()
+			created = append(created, ids...)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}(r, inside)
 	}
+	wg.Wait()
 	return created, errors.Join(errs...)
 }
 

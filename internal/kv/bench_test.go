@@ -1,11 +1,15 @@
 package kv
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"math/rand"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/parser"
 )
 
@@ -85,4 +89,64 @@ func itoa(v int64) string {
 		v /= 10
 	}
 	return string(b[i:])
+}
+
+// BenchmarkParseEncodeWideCSV is the hot path end to end: CSV parsing,
+// conversion and encoding of the wide table (bytes/s = CSV bytes).
+func BenchmarkParseEncodeWideCSV(b *testing.B) {
+	tbl := mustTable(b, wideTable, 99)
+	r := rand.New(rand.NewSource(1))
+	var file bytes.Buffer
+	for i := 0; i < 2048; i++ {
+		for j, f := range wideRow(r, i) {
+			if j > 0 {
+				file.WriteByte(',')
+			}
+			if f.Kind == parser.KindNull {
+				file.WriteString(`\N`)
+				continue
+			}
+			file.WriteByte('"')
+			file.Write(f.Bytes)
+			file.WriteByte('"')
+		}
+		file.WriteByte('\n')
+	}
+	cfg := config.Default().Mydumper.CSV
+	cfg.Header = false
+	enc, err := NewEncoder(tbl, EncoderOptions{SQLMode: "STRICT_TRANS_TABLES"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	colMap := identity(len(tbl.Columns))
+	var p Pairs
+	b.SetBytes(int64(file.Len()))
+	b.ReportAllocs()
+	cpu0 := threadCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cp, err := parser.NewCSVParser(bytes.NewReader(file.Bytes()), "bench.csv", cfg, parser.CSVOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if err := cp.ReadRow(context.Background()); err != nil {
+				if err == io.EOF {
+					break
+				}
+				b.Fatal(err)
+			}
+			row := cp.LastRow()
+			if p.Len() > 256 {
+				p.Reset()
+			}
+			if err := enc.EncodeFields(row.Fields, colMap, row.RowID, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	if cpu := threadCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(file.Len())*float64(b.N)/cpu.Seconds()/(1<<20), "cpuMiB/s")
+	}
 }

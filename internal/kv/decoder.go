@@ -198,7 +198,11 @@ func decodeOldValue(b []byte, ft *tidbtypes.FieldType, loc *time.Location) ([]by
 		if len(b) < 2 {
 			return b, d, codec.ErrShortInput
 		}
-		n := tidbtypes.DecimalBinSize(int(b[0]), int(b[1]))
+		prec, frac := int(b[0]), int(b[1])
+		if prec < 1 || prec > tidbtypes.MaxDecimalWidth || frac > tidbtypes.MaxDecimalScale || frac > prec {
+			return b, d, fmt.Errorf("kv: invalid decimal precision/scale %d,%d", prec, frac)
+		}
+		n := tidbtypes.DecimalBinSize(prec, frac)
 		if len(b) < 2+n {
 			return b, d, codec.ErrShortInput
 		}

@@ -61,6 +61,7 @@ type columnPlan struct {
 	isAutoInc  bool
 	isAutoRand bool
 	gen        *compiledExpr
+	compiling  bool // cycle guard while compiling gen
 }
 
 // Encoder turns rows of one table into KV pairs. It is not safe for
@@ -228,6 +229,12 @@ func (e *Encoder) prepareDefault(p *columnPlan) error {
 		if err != nil {
 			return fmt.Errorf("kv: table %s column %s: invalid default: %w", e.tbl.Name, c.Name, err)
 		}
+		if c.Default.UTC && d.Kind() == tidbtypes.KindTime {
+			// Parsed as session time; the literal is UTC wall-clock time.
+			// Re-read it as UTC and express it in the session zone, which
+			// the row encoder converts back to the same UTC value.
+			d.SetTime(d.GetTime().ConvertTimeZone(time.UTC, e.loc))
+		}
 		p.defaultDatum = d.Clone()
 	case DefaultCurrentTimestamp:
 		fsp := max(c.Type.Decimal, 0)
@@ -377,13 +384,18 @@ func (e *Encoder) EncodeDatums(row []tidbtypes.Datum, present []bool, rowID int6
 	return e.encodeRow(rowID, out)
 }
 
-// SetRowIDValue supplies an explicit _tidb_rowid for the next EncodeDatums
-// call (EncodeFields takes it from a ColumnRowID field).
-func (e *Encoder) setRowID(v int64) { e.rowIDVal.SetInt64(v); e.hasRowID = true }
-
 var rowIDType = &tidbtypes.FieldType{Tp: tidbtypes.TypeLonglong, Flen: 20, Decimal: 0, Charset: "binary", Collate: "binary"}
 
 func (e *Encoder) encodeRow(rowID int64, out *Pairs) error {
+	m := out.mark()
+	if err := e.encodeRowKVs(rowID, out); err != nil {
+		out.rollback(m)
+		return err
+	}
+	return nil
+}
+
+func (e *Encoder) encodeRowKVs(rowID int64, out *Pairs) error {
 	// 1. Fill missing values: auto IDs and defaults.
 	for i := range e.cols {
 		p := &e.cols[i]
@@ -450,13 +462,16 @@ func (e *Encoder) encodeRow(rowID int64, out *Pairs) error {
 			return err
 		}
 	default:
+		// The row-ID allocator is rebased past the unsharded value.
+		base := rowID
 		if e.hasRowID {
 			e.handle = e.rowIDVal.GetInt64()
+			base = e.handle
 		} else {
 			e.handle = e.shardRowID(rowID)
 		}
-		if e.handle > e.max.RowID {
-			e.max.RowID = e.handle
+		if base > e.max.RowID {
+			e.max.RowID = base
 		}
 	}
 	// 4. Partition.

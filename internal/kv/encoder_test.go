@@ -414,3 +414,22 @@ func FuzzRowRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecode feeds arbitrary bytes to the decoders: they must fail cleanly,
+// never panic.
+func FuzzDecode(f *testing.F) {
+	tbl := mustTable(f, table200, 200)
+	p := table200Pairs(f)
+	for i := range p.Len() {
+		f.Add(p.Key(i), p.Value(i))
+	}
+	wide := mustTable(f, wideTable, 77)
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		for _, tb := range []*TableInfo{tbl, wide} {
+			d := NewDecoder(tb, nil, true)
+			_, _ = d.DecodeRecord(key, value)
+			_, _ = d.DecodeIndex(key, value)
+		}
+		_, _ = rowcodecParse(value)
+	})
+}

@@ -91,6 +91,13 @@ func (e *Encoder) compileExpr(n ast.ExprNode) (*compiledExpr, error) {
 			return nil, fmt.Errorf("unknown column %s", x.Name.Name.O)
 		}
 		off := c.Offset
+		if c.IsGenerated() {
+			// Generated columns may build on earlier generated columns;
+			// compile the dependency first so it is evaluated first.
+			if err := e.ensureGenerated(off); err != nil {
+				return nil, err
+			}
+		}
 		t := typeOfColumn(&c.Type)
 		if t == etOther {
 			return nil, fmt.Errorf("column %s of type %s is not supported in expressions", c.Name, tidbtypes.TypeName(c.Type.Tp))
@@ -581,50 +588,55 @@ func toDays(y, m, d int) int64 {
 	return delsum + int64(y/4) - int64(temp)
 }
 
-// prepareGenerated compiles generated column expressions.
+// prepareGenerated compiles the generated columns whose values are
+// written: stored ones and those covered by an index. Columns they (or the
+// partitioning expression) reference are compiled on demand, dependencies
+// first, so genOrder is a valid evaluation order.
 func (e *Encoder) prepareGenerated() error {
 	for i := range e.cols {
 		p := &e.cols[i]
 		if !p.info.IsGenerated() {
 			continue
 		}
-		// Virtual columns matter only when an index covers them.
-		if !p.info.GeneratedStored && !isKeyColumn(e.tbl, i) && !e.partitionUses(p.info.Name) {
+		if !p.info.GeneratedStored && !isKeyColumn(e.tbl, i) {
 			continue
 		}
-		n, err := parseExpr(p.info.GeneratedExpr)
-		if err != nil {
-			return fmt.Errorf("kv: table %s generated column %s: %w", e.tbl.Name, p.info.Name, err)
+		if err := e.ensureGenerated(i); err != nil {
+			return err
 		}
-		c, err := e.compileExpr(n)
-		if err != nil {
-			return fmt.Errorf("kv: table %s generated column %s (%s): %w", e.tbl.Name, p.info.Name, p.info.GeneratedExpr, err)
-		}
-		if c.typ == etTime || c.typ == etDecimal || c.typ == etOther {
-			// Casting these through text is exact only for same-type
-			// copies; keep the supported surface narrow.
-			return fmt.Errorf("kv: table %s generated column %s: expression result type is not supported", e.tbl.Name, p.info.Name)
-		}
-		if c.typ == etReal && p.info.Type.Tp != tidbtypes.TypeDouble && p.info.Type.Tp != tidbtypes.TypeFloat {
-			return fmt.Errorf("kv: table %s generated column %s: float result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
-		}
-		p.gen = c
-		e.genOrder = append(e.genOrder, i)
 	}
 	return nil
 }
 
-func (e *Encoder) partitionUses(col string) bool {
-	p := e.tbl.Partition
-	if p == nil {
-		return false
+func (e *Encoder) ensureGenerated(off int) error {
+	p := &e.cols[off]
+	if p.gen != nil {
+		return nil
 	}
-	for _, c := range p.Columns {
-		if strings.EqualFold(c, col) {
-			return true
-		}
+	if p.compiling {
+		return fmt.Errorf("kv: table %s generated column %s: circular reference", e.tbl.Name, p.info.Name)
 	}
-	return strings.Contains(strings.ToLower(p.Expr), strings.ToLower(col))
+	p.compiling = true
+	defer func() { p.compiling = false }()
+	n, err := parseExpr(p.info.GeneratedExpr)
+	if err != nil {
+		return fmt.Errorf("kv: table %s generated column %s: %w", e.tbl.Name, p.info.Name, err)
+	}
+	c, err := e.compileExpr(n)
+	if err != nil {
+		return fmt.Errorf("kv: table %s generated column %s (%s): %w", e.tbl.Name, p.info.Name, p.info.GeneratedExpr, err)
+	}
+	if c.typ == etTime || c.typ == etDecimal || c.typ == etOther {
+		// Casting these through text is exact only for same-type copies;
+		// keep the supported surface narrow.
+		return fmt.Errorf("kv: table %s generated column %s: expression result type is not supported", e.tbl.Name, p.info.Name)
+	}
+	if c.typ == etReal && p.info.Type.Tp != tidbtypes.TypeDouble && p.info.Type.Tp != tidbtypes.TypeFloat {
+		return fmt.Errorf("kv: table %s generated column %s: float result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+	}
+	p.gen = c
+	e.genOrder = append(e.genOrder, off)
+	return nil
 }
 
 // evalGenerated evaluates a generated column and casts the result to the

@@ -522,3 +522,15 @@ func TestGoldenVectors(t *testing.T) {
 	}
 	t.Logf("golden: %d covered, %d skipped of %d", covered, skipped, len(vs))
 }
+
+func rowcodecParse(b []byte) (int, error) {
+	r, err := rowcodec.Parse(b)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < r.NumNotNull(); i++ {
+		r.NotNull(i)
+	}
+	r.Lookup(3)
+	return r.NumNull(), nil
+}

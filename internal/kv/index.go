@@ -35,6 +35,9 @@ type indexPlan struct {
 func (e *Encoder) prepareIndexes() error {
 	newColl := !e.opts.LegacyCollation
 	for _, idx := range e.tbl.Indices {
+		if idx.NoKVs {
+			continue
+		}
 		if idx.Primary && (e.tbl.IsCommonHandle || e.tbl.PKIsHandle) {
 			// The clustered PK is the record key; it has no index KVs.
 			continue

@@ -58,3 +58,15 @@ func (p *Pairs) commit(buf []byte, start, keyEnd int, kind KeyKind) {
 	p.buf = buf
 	p.ends = append(p.ends, pairEnds{keyStart: start, keyEnd: keyEnd, valEnd: len(buf), kind: kind})
 }
+
+// mark is a rollback point of a Pairs buffer.
+type mark struct{ pairs, buf int }
+
+func (p *Pairs) mark() mark { return mark{pairs: len(p.ends), buf: len(p.buf)} }
+
+// rollback drops everything appended after m, so a row that fails halfway
+// leaves no partial KVs behind.
+func (p *Pairs) rollback(m mark) {
+	p.ends = p.ends[:m.pairs]
+	p.buf = p.buf[:m.buf]
+}

@@ -68,6 +68,9 @@ func (e *Encoder) preparePartition() (*partitionPlan, error) {
 			if c == nil {
 				return nil, fail("unknown column %s", name)
 			}
+			if typeOfColumn(&c.Type) == etString && e.cols[c.Offset].coll == nil {
+				return nil, fail("column %s has collation %s without an exact ordering", c.Name, c.Type.Collate)
+			}
 			switch typeOfColumn(&c.Type) {
 			case etInt, etUint, etString, etTime:
 			default:
@@ -288,10 +291,8 @@ func (pp *partitionPlan) locateIndex(e *Encoder) (int, error) {
 		if v.IsNull() {
 			return 0, nil
 		}
+		// TiDB takes the int64 bits even of UNSIGNED values here.
 		n := int64(len(pp.info.Defs))
-		if pp.unsigned {
-			return int(v.GetUint64() % uint64(n)), nil
-		}
 		r := v.GetInt64() % n
 		if r < 0 {
 			r = -r

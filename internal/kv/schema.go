@@ -99,6 +99,10 @@ type DefaultValue struct {
 	Kind  DefaultKind
 	Value parser.Field // for DefaultLiteral; Bytes is owned
 	Expr  string       // for DefaultExpr
+	// UTC marks a TIMESTAMP literal stored in UTC (TiDB's schema JSON keeps
+	// TIMESTAMP defaults in UTC for column version ≥ 1); a DDL literal is
+	// session wall-clock time instead.
+	UTC bool
 }
 
 // IndexInfo describes one index.
@@ -112,8 +116,11 @@ type IndexInfo struct {
 	Global    bool
 	State     SchemaState
 	// Unsupported names a kind of index this package cannot encode
-	// (multi-valued, partial, vector, fulltext ...); empty when supported.
+	// (multi-valued, partial, fulltext); empty when supported.
 	Unsupported string
+	// NoKVs marks TiFlash-side indexes (vector, columnar) that row writes
+	// never produce KVs for.
+	NoKVs bool
 }
 
 // IndexColumn is one column of an index; Length is the prefix length in

@@ -26,13 +26,23 @@ const (
 // ParseCreateTable parses one CREATE TABLE statement and builds its
 // TableInfo as a fresh CREATE TABLE on TiDB would (see BuildTableInfo).
 func ParseCreateTable(sql string, tableID int64) (*TableInfo, error) {
-	stmt, err := tparser.New().ParseOneStmt(sql, "", "")
+	// Schema files from dump tools carry SET statements and comments around
+	// the CREATE TABLE; take the single CREATE TABLE among them.
+	stmts, _, err := tparser.New().Parse(sql, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("kv: parsing CREATE TABLE: %w", err)
 	}
-	ct, ok := stmt.(*ast.CreateTableStmt)
-	if !ok {
-		return nil, fmt.Errorf("kv: expected CREATE TABLE, got %T", stmt)
+	var ct *ast.CreateTableStmt
+	for _, st := range stmts {
+		if c, ok := st.(*ast.CreateTableStmt); ok {
+			if ct != nil {
+				return nil, fmt.Errorf("kv: schema holds more than one CREATE TABLE")
+			}
+			ct = c
+		}
+	}
+	if ct == nil {
+		return nil, fmt.Errorf("kv: no CREATE TABLE statement in schema")
 	}
 	return BuildTableInfo(ct, tableID)
 }

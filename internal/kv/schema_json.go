@@ -43,6 +43,7 @@ type jsonColumn struct {
 	Type                jsonFieldType `json:"type"`
 	State               SchemaState   `json:"state"`
 	Hidden              bool          `json:"hidden"`
+	Version             uint64        `json:"version"`
 }
 
 type jsonIndexColumn struct {
@@ -148,6 +149,10 @@ func TableInfoFromJSON(data []byte) (*TableInfo, error) {
 		}
 		c.Default = jsonDefault(jc.Default, jc.DefaultBit, jc.DefaultIsExpr, &c.Type)
 		c.OriginDefault = jsonDefault(jc.OriginDefault, jc.OriginDefaultBit, false, &c.Type)
+		if c.Type.Tp == tidbtypes.TypeTimestamp && jc.Version >= 1 {
+			c.Default.UTC = c.Default.Kind == DefaultLiteral
+			c.OriginDefault.UTC = c.OriginDefault.Kind == DefaultLiteral
+		}
 		t.Columns = append(t.Columns, c)
 	}
 	// Offsets in TiDB JSON are positions among all columns; re-derive them
@@ -171,12 +176,11 @@ func TableInfoFromJSON(data []byte) (*TableInfo, error) {
 			idx.Unsupported = "multi-valued index"
 		case ji.Condition != "":
 			idx.Unsupported = "partial index"
-		case len(ji.VectorInfo) > 0 && string(ji.VectorInfo) != "null":
-			idx.Unsupported = "vector index"
 		case len(ji.FullText) > 0 && string(ji.FullText) != "null":
 			idx.Unsupported = "fulltext index"
-		case len(ji.Columnar) > 0 && string(ji.Columnar) != "null":
-			idx.Unsupported = "columnar index"
+		case len(ji.VectorInfo) > 0 && string(ji.VectorInfo) != "null",
+			len(ji.Columnar) > 0 && string(ji.Columnar) != "null":
+			idx.NoKVs = true
 		}
 		for _, jic := range ji.Columns {
 			off, ok := offsetMap[jic.Offset]

@@ -107,7 +107,8 @@ func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Conn, erro
 	}
 	conn := &Conn{Client: c, Namespace: srv.Namespace(), TaskQueue: tq, Embedded: srv}
 	if !opts.Ephemeral {
-		_ = os.WriteFile(filepath.Join(stateDir, addressFile), []byte(srv.FrontendAddress()), 0o644)
+		// "address namespace": what DialForControl needs to find this server.
+		_ = os.WriteFile(filepath.Join(stateDir, addressFile), []byte(srv.FrontendAddress()+" "+srv.Namespace()+"\n"), 0o644)
 	}
 	imp := importer.New(logger.Named("importer"), importer.StaticPassword(opts.Password), importer.Options{
 		SortedKVDir: filepath.Join(stateDir, "sorted-kv"),
@@ -172,10 +173,11 @@ func DialForControl(ctx context.Context, t config.Temporal, logger *zap.Logger) 
 		if err != nil {
 			return nil, fmt.Errorf("no Temporal address configured and no embedded server found under %s: %w", dir, err)
 		}
-		t.Address = strings.TrimSpace(string(b))
-	}
-	if t.Namespace == "" {
-		t.Namespace = "default"
+		fields := strings.Fields(string(b))
+		if len(fields) != 2 {
+			return nil, fmt.Errorf("malformed %s under %s", addressFile, dir)
+		}
+		t.Address, t.Namespace = fields[0], fields[1]
 	}
 	return Dial(ctx, t, logger)
 }

@@ -73,11 +73,10 @@ func Open(ctx context.Context, cfg *config.Config, password string, logger *zap.
 	}
 	addr := base.Addr
 
-	// Probe once with only sql_mode set, to learn what the server is and
-	// which of the configured session variables it accepts; a variable the
-	// server rejects would otherwise make every pooled connection fail.
+	// Probe once to learn what the server is and which of the configured
+	// sql_mode flags and session variables it accepts; a value the server
+	// rejects would otherwise make every pooled connection fail.
 	probeCfg := base.Clone()
-	probeCfg.Params["sql_mode"] = sqlString(cfg.TiDB.SQLMode)
 	probeConnector, err := mysql.NewConnector(probeCfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", addr, err)
@@ -95,9 +94,13 @@ func Open(ctx context.Context, cfg *config.Config, password string, logger *zap.
 		return nil, fmt.Errorf("reading server version from %s: %w", addr, err)
 	}
 	isTiDB := strings.Contains(strings.ToLower(version), "tidb")
+	sqlMode, err := acceptedSQLMode(ctx, conn, cfg.TiDB.SQLMode, logger)
+	if err != nil {
+		return nil, fmt.Errorf("setting sql_mode on %s: %w", addr, err)
+	}
 
 	params := map[string]string{
-		"sql_mode":   sqlString(cfg.TiDB.SQLMode),
+		"sql_mode":   sqlString(sqlMode),
 		"autocommit": "1",
 	}
 	if isTiDB {
@@ -156,7 +159,7 @@ func Open(ctx context.Context, cfg *config.Config, password string, logger *zap.
 		typeBudget:    cfg.Lightning.MaxError.Type,
 		noSchema:      cfg.Mydumper.NoSchema,
 		schemaCharset: cfg.Mydumper.CharacterSet,
-		enc:           encoder{noBackslashEscapes: strings.Contains(strings.ToUpper(cfg.TiDB.SQLMode), "NO_BACKSLASH_ESCAPES")},
+		enc:           encoder{noBackslashEscapes: strings.Contains(strings.ToUpper(sqlMode), "NO_BACKSLASH_ESCAPES")},
 		retry:         backoff{attempts: 8, base: 100 * time.Millisecond, max: 5 * time.Second},
 	}
 	b.strategy = strings.ToLower(cfg.Conflict.Strategy)
@@ -317,4 +320,29 @@ func sqlString(v string) string {
 // LoadTableInfo describes a target table from the server.
 func (b *Backend) LoadTableInfo(ctx context.Context, db, table string) (*schema.TableInfo, error) {
 	return schema.LoadTargetColumns(ctx, b.db, db, table)
+}
+
+// acceptedSQLMode returns the configured sql_mode without the flags the
+// server does not know. Lightning's default carries NO_AUTO_CREATE_USER,
+// which MySQL 8 removed and rejects; dropping it (with a warning) keeps the
+// default usable on every target.
+func acceptedSQLMode(ctx context.Context, conn *sql.Conn, mode string, logger *zap.Logger) (string, error) {
+	if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = "+sqlString(mode)); err == nil {
+		return mode, nil
+	} else if code, ok := mysqlCode(err); !ok || code != 1231 {
+		return "", err
+	}
+	var kept []string
+	for _, flag := range strings.Split(mode, ",") {
+		flag = strings.TrimSpace(flag)
+		if flag == "" {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = "+sqlString(flag)); err != nil {
+			logger.Warn("target does not support sql_mode flag; dropping it", zap.String("flag", flag), zap.Error(err))
+			continue
+		}
+		kept = append(kept, flag)
+	}
+	return strings.Join(kept, ","), nil
 }

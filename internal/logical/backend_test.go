@@ -141,3 +141,14 @@ func TestNoSchema(t *testing.T) {
 		t.Fatalf("created=%v err=%v", created, err)
 	}
 }
+
+func TestOpenDropsUnknownSQLModeFlags(t *testing.T) {
+	_, b, _ := setup(t, func(c *config.Config) { c.TiDB.SQLMode = "STRICT_TRANS_TABLES,NO_SUCH_MODE_FLAG" })
+	var mode string
+	if err := b.DB().QueryRowContext(testCtx(t), "SELECT @@session.sql_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "STRICT_TRANS_TABLES" {
+		t.Fatalf("sql_mode = %q", mode)
+	}
+}

@@ -180,3 +180,30 @@ func TestTransientRetry(t *testing.T) {
 	}
 	expect(t, srv, "SELECT count(*) FROM `"+db+"`.t", "3")
 }
+
+// With primary keys required by the server, the error tables get a
+// surrogate key instead of failing the import.
+func TestTaskTablesWithForcedPrimaryKey(t *testing.T) {
+	srv, b, db := setup(t, nil)
+	ctx := testCtx(t)
+	if err := srv.Exec(ctx, "SET GLOBAL innodb_force_primary_key = ON"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Exec(ctx, "SET GLOBAL innodb_force_primary_key = OFF") })
+	// New sessions see the global value.
+	b.DB().SetMaxIdleConns(0)
+	if err := b.EnsureTaskTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Exec(ctx, "CREATE TABLE `"+db+"`.t (id INT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.WriteRows(ctx, ChunkTarget{DB: db, Table: "t", TaskID: 2, ChunkKey: "k"}, nil, intRows(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.WriteRows(ctx, ChunkTarget{DB: db, Table: "t", TaskID: 2, ChunkKey: "k2"}, nil, intRows(2, 2))
+	if !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("err = %v", err)
+	}
+	expect(t, srv, "SELECT count(*) FROM `"+b.taskSchema+"`.conflict_records WHERE _tempest_id > 0", "1")
+}

@@ -78,7 +78,14 @@ func (b *Backend) EnsureTaskTables(ctx context.Context) error {
 		return nil
 	}
 	for _, stmt := range taskTableDDL(b.taskSchema) {
-		if err := b.execRetry(ctx, stmt); err != nil {
+		err := b.execRetry(ctx, stmt)
+		if code, ok := mysqlCode(err); ok && (code == 3750 || code == 1173) {
+			// sql_require_primary_key (MySQL, TiDB) or innodb_force_primary_key
+			// (MariaDB) is on: give the error tables a surrogate key. Only in
+			// that configuration does SELECT * show the extra column.
+			err = b.execRetry(ctx, strings.Replace(stmt, "\n)", ",\n\t`_tempest_id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY\n)", 1))
+		}
+		if err != nil {
 			return fmt.Errorf("creating task-info table in %s: %w", schema.QuoteName(b.taskSchema), err)
 		}
 	}

@@ -400,6 +400,7 @@ func (w *ChunkWriter) Flush(ctx context.Context) (WriteResult, error) {
 			p, found, lerr := w.b.LoadChunkPosition(ctx, w.t.TaskID, w.t.ChunkKey)
 			if lerr == nil && found && p.EndOffset == w.endOffset && p.RowID == w.rowID {
 				err = nil
+				res.EndOffset, res.RowID = w.endOffset, w.rowID
 				break
 			}
 		}

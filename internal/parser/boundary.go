@@ -9,8 +9,9 @@ import (
 
 // SQLStatementBoundaries scans a SQL dump and returns statement boundaries
 // usable as chunk starts, each at least every bytes after the previous one
-// (the first at least every bytes after start). r must deliver the file from
-// offset start, and start must itself be a boundary (usually 0).
+// (the first at least every bytes after start). start must itself be a
+// boundary (usually 0). If r is an io.Seeker it is seeked to start (offsets
+// are absolute file offsets); otherwise r must already be positioned there.
 //
 // A boundary is the offset just past a ';' that ends a statement (outside
 // quotes and comments, lexed exactly as SQLParser lexes them). Chunks
@@ -31,6 +32,11 @@ func SQLStatementBoundariesWithOptions(ctx context.Context, r io.Reader, path st
 	}
 	if every < 1 {
 		every = 1
+	}
+	if sk, ok := r.(io.Seeker); ok {
+		if _, err := sk.Seek(start, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("statement boundaries of %s: seek to %d: %w", path, start, err)
+		}
 	}
 	s := newSource(r, path, opts.ReadBlockSize)
 	if s.block < 1<<20 {

@@ -62,6 +62,8 @@ type CSVParser struct {
 }
 
 // NewCSVParser validates cfg and returns a parser reading r from offset 0.
+// r must be at offset 0 of the (decompressed) file: positioning seeks an
+// io.Seeker with absolute offsets and otherwise reads forward and discards.
 //
 // Escape rule: escaped-by wins when set; backslash-escape = false turns off
 // the default escaped-by '\' (a task file that says backslash-escape = false

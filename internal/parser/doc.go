@@ -44,6 +44,11 @@
 //
 // # Offsets and resumption
 //
+// Offsets are positions in the stream the parser reads (the decompressed,
+// and if converted, charset-converted file). A parser's reader must start at
+// offset 0: positioning seeks an io.Seeker with absolute offsets and
+// otherwise reads forward and discards.
+//
 // Row.Offset is the offset of the row's first byte ('(' in SQL, first field
 // byte in CSV), Row.EndOffset is just past it (past ')' in SQL, past the line
 // terminator in CSV). After ReadRow returns row R, Pos() = (R.EndOffset,
@@ -80,6 +85,15 @@
 //
 // # Character sets
 //
-// NewCharsetReader converts a stream to UTF-8 before parsing. Offsets then
-// refer to the converted stream.
+// NewCharsetReader converts a stream to UTF-8 before parsing (binary is a
+// pass-through; utf8mb4 replaces each invalid byte; gb18030, gbk, latin1 and
+// ascii decode via golang.org/x/text). Offsets then refer to the converted
+// stream, so chunk boundaries of a converted file must be computed through
+// the same conversion.
+//
+// # Errors
+//
+// Malformed input gives *SyntaxError (file, byte offset, reason, excerpt);
+// it is sticky until the parser is re-positioned. Read errors are wrapped
+// with the file and offset. Nothing panics on any input (fuzzed).
 package parser

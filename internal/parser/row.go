@@ -75,6 +75,13 @@ type Row struct {
 // The invariant that makes resumption exact: after ReadRow returns row R,
 // Pos() reports (R.EndOffset, R.RowID); a new parser for the same file
 // positioned with SetPos at that pair reads exactly the rows after R.
+//
+// For SQL dumps the pair is not enough between two rows of one INSERT (the
+// column list lies before the offset): both parsers also implement
+// Positioner, whose Position carries the statement start, and SetPosition
+// with it resumes anywhere. SQLParser.SetPos accepts statement boundaries and
+// ends of statements, and reports an error (never misreads) when given an
+// offset between two rows. See doc.go.
 type Parser interface {
 	// ReadRow parses the next row. It returns io.EOF when the input (or the
 	// chunk end set with SetEnd) is reached. Malformed input yields a

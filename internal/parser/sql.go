@@ -59,6 +59,8 @@ type SQLParser struct {
 	stmtStart   int64 // offset just past the previous ';' (or the start position)
 	fresh       bool  // no token of the statement seen yet
 	isInsert    bool  // the statement began with INSERT or REPLACE
+	kind        StatementKind
+	rowKind     StatementKind // kind of the last row's statement
 	pendingCols []string
 	hasPending  bool
 	resumeCheck bool // positioned by SetPos; a leading ',' means mid-VALUES
@@ -77,7 +79,9 @@ type SQLParser struct {
 }
 
 // NewSQLParser returns a parser reading r from offset 0 (use SetPos or
-// SetPosition to start elsewhere). path names the file in errors.
+// SetPosition to start elsewhere). r must be at offset 0 of the
+// (decompressed) file: positioning seeks an io.Seeker with absolute offsets
+// and otherwise reads forward and discards. path names the file in errors.
 func NewSQLParser(r io.Reader, path string, opts SQLOptions) *SQLParser {
 	p := &SQLParser{
 		src:  newSource(r, path, opts.ReadBlockSize),
@@ -106,6 +110,35 @@ func (p *SQLParser) Columns() []string { return p.cols }
 
 // LastRow is the row read by the last successful ReadRow.
 func (p *SQLParser) LastRow() Row { return p.row }
+
+// StatementKind says which statement a row came from. The importer does not
+// need it (conflict handling is configured, as in Lightning) but it is kept
+// for logging and for callers that want to honour REPLACE / IGNORE.
+type StatementKind uint8
+
+const (
+	// StatementOther is a statement the lenient reader accepted without an
+	// INSERT/REPLACE keyword, e.g. "create table t values (1);".
+	StatementOther StatementKind = iota
+	StatementInsert
+	StatementInsertIgnore
+	StatementReplace
+)
+
+func (k StatementKind) String() string {
+	switch k {
+	case StatementInsert:
+		return "INSERT"
+	case StatementInsertIgnore:
+		return "INSERT IGNORE"
+	case StatementReplace:
+		return "REPLACE"
+	}
+	return "other"
+}
+
+// StatementKind is the kind of the statement the last row came from.
+func (p *SQLParser) StatementKind() StatementKind { return p.rowKind }
 
 // Pos is the offset just past the last row and its row ID.
 func (p *SQLParser) Pos() (int64, int64) { return p.lastEnd, p.rowID }
@@ -149,6 +182,7 @@ func (p *SQLParser) setPosition(pos Position) error {
 		return fmt.Errorf("position %s: invalid statement start %d for offset %d", path, pos.StmtStart, pos.Offset)
 	}
 	p.err = nil
+	p.rowKind = StatementOther
 	if err := p.src.seek(pos.StmtStart); err != nil {
 		return err
 	}
@@ -200,6 +234,7 @@ func (p *SQLParser) setPosition(pos Position) error {
 		p.state = sAfter
 	}
 	p.cols = p.pendingCols
+	p.rowKind = p.kind
 	return nil
 }
 
@@ -248,6 +283,7 @@ func (p *SQLParser) endStmt(next int) {
 	p.state = sHeader
 	p.fresh = true
 	p.isInsert = false
+	p.kind = StatementOther
 	p.pendingCols = nil
 	p.hasPending = false
 }
@@ -395,19 +431,26 @@ func (p *SQLParser) stepHeader(b []byte, i int, eof bool) status {
 		s.pos = j
 		if p.fresh {
 			p.fresh = false
-			if eqFold(w, "insert") || eqFold(w, "replace") {
-				p.isInsert = true
+			if eqFold(w, "insert") {
+				p.isInsert, p.kind = true, StatementInsert
+			} else if eqFold(w, "replace") {
+				p.isInsert, p.kind = true, StatementReplace
 			} else if skipStatementWord(w) {
 				p.state = sSkip
 				return stOK
 			}
 		}
 		switch {
+		case p.kind == StatementInsert && eqFold(w, "ignore"):
+			p.kind = StatementInsertIgnore
 		case eqFold(w, "values") || eqFold(w, "value"):
 			p.state = sRows
 			p.cols = p.pendingCols
 		case p.isInsert && (eqFold(w, "select") || eqFold(w, "table")):
 			return p.fail(i, "INSERT ... SELECT is not supported in data files")
+		case p.isInsert && eqFold(w, "set"):
+			// Skipping it would silently drop a row.
+			return p.fail(i, "INSERT ... SET is not supported in data files")
 		}
 		return stOK
 	default:
@@ -680,6 +723,7 @@ func (p *SQLParser) stepTuple(b []byte, i int, eof bool) status {
 	p.row = Row{Fields: p.fields, Offset: s.offset(i), EndOffset: s.offset(j + 1), RowID: p.rowID}
 	p.lastEnd = p.row.EndOffset
 	p.rowStmtStart = p.stmtStart
+	p.rowKind = p.kind
 	s.pos = j + 1
 	p.state = sAfter
 	return stRow

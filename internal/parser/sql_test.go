@@ -116,6 +116,14 @@ func TestSQLStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := NewSQLParser(strings.NewReader(in), "k.sql", SQLOptions{})
+	var kinds []string
+	for p.ReadRow(context.Background()) == nil {
+		kinds = append(kinds, p.StatementKind().String())
+	}
+	if got := strings.Join(kinds, ","); got != "INSERT,INSERT,INSERT IGNORE,REPLACE,REPLACE,other,INSERT,INSERT,INSERT" {
+		t.Errorf("statement kinds: %s", got)
+	}
 	want := []string{
 		`<nil> number:"1" | string:"a"`,
 		`<nil> number:"2" | string:"b"`,
@@ -158,6 +166,7 @@ func TestSQLErrors(t *testing.T) {
 		{"INSERT INTO t VALUES (1), /* x", 26, "unterminated /*"},
 		{"INSERT INTO t VALUES (1),", 25, "unexpected end of file"},
 		{"INSERT INTO t SELECT * FROM u;", 14, "INSERT ... SELECT"},
+		{"insert into t set a = 1;", 14, "INSERT ... SET"},
 		{"INSERT INTO t VALUES (_binary 12);", 22, "charset introducer"},
 	}
 	for _, c := range cases {
@@ -333,12 +342,16 @@ func TestSQLChunks(t *testing.T) {
 	if err != nil || len(b1) < 2 {
 		t.Fatal(b1, err)
 	}
-	b2, err := SQLStatementBoundaries(ctx, bytes.NewReader(data[b1[0]:]), b1[0], 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b2) == 0 || b2[0] != b1[1] {
-		t.Fatalf("boundaries from %d: %v, full %v", b1[0], b2, b1)
+	// A seekable reader is seeked to start; a forward-only one must already
+	// be there.
+	for _, r := range []io.Reader{bytes.NewReader(data), io.MultiReader(bytes.NewReader(data[b1[0]:]))} {
+		b2, err := SQLStatementBoundaries(ctx, r, b1[0], 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b2) == 0 || b2[0] != b1[1] {
+			t.Fatalf("boundaries from %d: %v, full %v", b1[0], b2, b1)
+		}
 	}
 }
 

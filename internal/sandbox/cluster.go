@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/tempestdb/tempest/internal/kv/codec"
 )
@@ -180,7 +181,13 @@ func StartKV(ctx context.Context, opts Options) (*Cluster, error) {
 }
 
 func (c *Cluster) newGRPCServer() *grpc.Server {
-	g := grpc.NewServer(grpc.MaxRecvMsgSize(maxMsgSize), grpc.MaxSendMsgSize(maxMsgSize))
+	g := grpc.NewServer(
+		grpc.MaxRecvMsgSize(maxMsgSize), grpc.MaxSendMsgSize(maxMsgSize),
+		// Importers ping every few seconds (Lightning: 10s keepalive); gRPC's
+		// default 5-minute minimum would answer with GOAWAY too_many_pings,
+		// which TiKV and PD never do.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
+	)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, hs)
@@ -352,9 +359,13 @@ func (c *Cluster) TransferLeader(regionID, storeID uint64) error {
 }
 
 // Scan calls fn for every visible pair with raw key in [start, end) in key
-// order (end nil = unbounded), reading each region's part from its leader
-// store. k and v are only valid during fn.
+// order (empty end = unbounded), reading each region's part from its leader
+// store. k and v are only valid during fn. No lock is held while fn runs, so
+// fn may call Put or Delete.
 func (c *Cluster) Scan(ctx context.Context, start, end []byte, fn func(k, v []byte) error) error {
+	if len(end) == 0 {
+		end = nil
+	}
 	encStart := codec.EncodeBytes(nil, start)
 	var encEnd []byte
 	if end != nil {
@@ -397,6 +408,32 @@ func (c *Cluster) Get(ctx context.Context, raw []byte) (value []byte, commitTS u
 	return value, commitTS, found, err
 }
 
+// Put writes a key directly on every store with a fresh commit TS from the
+// sandbox PD, bypassing Write/Ingest. It exists for logical (SQL) writes by
+// the in-process TiDB front.
+func (c *Cluster) Put(ctx context.Context, raw, value []byte) error {
+	return c.directWrite(ctx, raw, value, false)
+}
+
+// Delete removes a key directly on every store (see Put).
+func (c *Cluster) Delete(ctx context.Context, raw []byte) error {
+	return c.directWrite(ctx, raw, nil, true)
+}
+
+func (c *Cluster) directWrite(ctx context.Context, raw, value []byte, del bool) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sandbox: write: %w", err)
+	}
+	p, l := c.pd.allocTS(1)
+	ts := uint64(p)<<logicalBits | uint64(l)
+	for _, st := range c.stores {
+		if err := st.put(raw, value, ts, del); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Corrupt overwrites the value of an existing key on every store (so
 // whichever peer leads serves it), keeping its commit TS. It is for
 // checksum-mismatch tests.
@@ -428,6 +465,8 @@ type StoreStats struct {
 	Splits int64
 	// StagedSSTs counts written-but-not-ingested SSTs.
 	StagedSSTs int
+	// ForcePartitionRanges counts live AddForcePartitionRange ranges.
+	ForcePartitionRanges int
 }
 
 // Stats is a snapshot of cluster counters.
@@ -452,6 +491,7 @@ func (c *Cluster) Stats() Stats {
 			Writes: st.writes.Load(), WrittenKVs: st.writtenKVs.Load(),
 			Ingests: st.ingests.Load(), IngestedKVs: st.ingestedKVs.Load(),
 			Splits: st.splits.Load(), StagedSSTs: staged,
+			ForcePartitionRanges: st.liveForceRanges(),
 		})
 	}
 	return s

@@ -567,3 +567,129 @@ func TestRegionTableSplitInvariants(t *testing.T) {
 		t.Fatalf("prevOf = %v", p)
 	}
 }
+
+func TestDirectWritesAndForceRanges(t *testing.T) {
+	c := startCluster(t, "")
+	ctx := testCtx(t)
+	conns := dialStores(t, c)
+	split(t, ctx, conns, c.RegionByRawKey(nil), "k")
+	for _, k := range []string{"a", "z", "m"} {
+		if err := c.Put(ctx, []byte(k), []byte("v"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Delete(ctx, []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	// An empty (non-nil) end means unbounded, and fn may write back.
+	var got []kvPair
+	err := c.Scan(ctx, nil, []byte{}, func(k, v []byte) error {
+		got = append(got, kvPair{string(k), string(v)})
+		// Below the scan position: must not deadlock nor show up.
+		return c.Put(ctx, append([]byte("0"), k...), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[{a va} {z vz}]" {
+		t.Fatalf("scan = %v", got)
+	}
+	if got := scanAll(t, c, nil, []byte("1")); fmt.Sprint(got) != "[{0a } {0z }]" {
+		t.Fatalf("writes from the callback = %v", got)
+	}
+	_, ts1, _, _ := c.Get(ctx, []byte("a"))
+	_, ts2, _, _ := c.Get(ctx, []byte("z"))
+	if ts1 == 0 || ts2 <= ts1 {
+		t.Fatalf("commit TSs %d, %d not increasing", ts1, ts2)
+	}
+
+	rg := &import_sstpb.Range{Start: []byte("t1"), End: []byte("t2")}
+	if _, err := conns[1].importer.AddForcePartitionRange(ctx, &import_sstpb.AddPartitionRangeRequest{Range: rg, TtlSeconds: 3600}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Stores[0].ForcePartitionRanges; n != 1 {
+		t.Fatalf("force ranges = %d", n)
+	}
+	if _, err := conns[1].importer.RemoveForcePartitionRange(ctx, &import_sstpb.RemovePartitionRangeRequest{Range: rg}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Stores[0].ForcePartitionRanges; n != 0 {
+		t.Fatalf("force ranges after remove = %d", n)
+	}
+}
+
+// TestConcurrentImport runs splits, writes and ingests from several
+// goroutines (for the race detector) and checks every key lands once.
+func TestConcurrentImport(t *testing.T) {
+	c := startCluster(t, "")
+	ctx := testCtx(t)
+	conns := dialStores(t, c)
+	const workers = 6
+	errc := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			errc <- func() error {
+				prefix := fmt.Sprintf("w%d", w)
+				for attempt := 0; ; attempt++ {
+					if attempt > 50 {
+						return fmt.Errorf("%s: too many retries", prefix)
+					}
+					r := c.RegionByRawKey([]byte(prefix))
+					// Split off our own range; concurrent splits make epochs stale.
+					resp, err := conns[r.Leader.StoreId].tikv.SplitRegion(ctx, &kvrpcpb.SplitRegionRequest{
+						Context: regionCtx(r), SplitKeys: [][]byte{[]byte(prefix), []byte(prefix + "~")},
+					})
+					if err != nil {
+						return err
+					}
+					if resp.GetRegionError() != nil {
+						continue
+					}
+					break
+				}
+				for attempt := 0; ; attempt++ {
+					if attempt > 50 {
+						return fmt.Errorf("%s: too many ingest retries", prefix)
+					}
+					r := c.RegionByRawKey([]byte(prefix))
+					var pairs []kvPair
+					for i := range 20 {
+						pairs = append(pairs, kvPair{fmt.Sprintf("%s_%02d", prefix, i), "v"})
+					}
+					uuid := make([]byte, 16)
+					copy(uuid, fmt.Sprintf("%s-%d", prefix, attempt))
+					var metas []*import_sstpb.SSTMeta
+					for _, p := range r.Peers {
+						wr, err := writeSST(ctx, conns[p.StoreId], r, uuid, 7, pairs, 3)
+						if err != nil {
+							return err
+						}
+						if p.StoreId == r.Leader.StoreId {
+							metas = wr.GetMetas()
+						}
+					}
+					resp, err := conns[r.Leader.StoreId].importer.MultiIngest(ctx, &import_sstpb.MultiIngestRequest{Context: regionCtx(r), Ssts: metas})
+					if err != nil {
+						return err
+					}
+					if resp.GetError() == nil {
+						return nil
+					}
+				}
+			}()
+		}()
+	}
+	for range workers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := scanAll(t, c, nil, nil); len(got) != workers*20 {
+		t.Fatalf("scanned %d keys, want %d", len(got), workers*20)
+	}
+	c.table.mu.RLock()
+	defer c.table.mu.RUnlock()
+	if err := c.table.checkLocked(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -55,6 +56,10 @@ type store struct {
 	mode     import_sstpb.SwitchMode
 	staged   map[string]*stagedSST
 	ingested map[string]bool
+	// forceRanges are AddForcePartitionRange ranges ("start\x00end" ->
+	// expiry); TiKV only uses them to shape compactions, the sandbox
+	// records them so tests can check they are removed.
+	forceRanges map[string]time.Time
 
 	writes      atomic.Int64
 	writtenKVs  atomic.Int64
@@ -88,7 +93,7 @@ func openStore(id uint64, dataDir string, log *zap.Logger) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: open store %d: %w", id, err)
 	}
-	s := &store{id: id, db: db, log: log, staged: map[string]*stagedSST{}, ingested: map[string]bool{}}
+	s := &store{id: id, db: db, log: log, staged: map[string]*stagedSST{}, ingested: map[string]bool{}, forceRanges: map[string]time.Time{}}
 	// Staged SSTs do not survive a restart (their bookkeeping is in memory),
 	// so drop any leftovers.
 	if err := db.DeleteRange([]byte{prefixStaged}, []byte{prefixStaged + 1}, pebble.NoSync); err != nil {
@@ -115,6 +120,38 @@ func (s *store) getMode() import_sstpb.SwitchMode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mode
+}
+
+func forceRangeKey(start, end []byte) string {
+	return string(start) + "\x00" + string(end)
+}
+
+func (s *store) addForceRange(start, end []byte, ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forceRanges[forceRangeKey(start, end)] = time.Now().Add(ttl)
+}
+
+func (s *store) removeForceRange(start, end []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.forceRanges, forceRangeKey(start, end))
+}
+
+// liveForceRanges counts unexpired force-partition ranges.
+func (s *store) liveForceRanges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	n := 0
+	for k, exp := range s.forceRanges {
+		if now.After(exp) {
+			delete(s.forceRanges, k)
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 func dataKey(raw []byte) []byte {
@@ -320,6 +357,22 @@ func (s *store) scan(start, end []byte, fn func(k, v []byte, commitTS uint64) er
 		}
 	}
 	if err := it.Close(); err != nil {
+		return fmt.Errorf("sandbox: store %d: %w", s.id, err)
+	}
+	return nil
+}
+
+// put sets (or deletes) a visible key directly. NoSync: SQL writes come one
+// row at a time and the WAL is still written; Close persists it.
+func (s *store) put(raw, value []byte, commitTS uint64, del bool) error {
+	var err error
+	if del {
+		err = s.db.Delete(dataKey(raw), pebble.NoSync)
+	} else {
+		v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), commitTS)
+		err = s.db.Set(dataKey(raw), append(v, value...), pebble.NoSync)
+	}
+	if err != nil {
 		return fmt.Errorf("sandbox: store %d: %w", s.id, err)
 	}
 	return nil

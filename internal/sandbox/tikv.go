@@ -215,6 +215,23 @@ func (s *importServer) GetMode(context.Context, *import_sstpb.GetModeRequest) (*
 	return &import_sstpb.GetModeResponse{Mode: s.st.getMode()}, nil
 }
 
+// AddForcePartitionRange records a force-partition range (TTL 0 = 1h, as
+// in TiKV).
+func (s *importServer) AddForcePartitionRange(_ context.Context, req *import_sstpb.AddPartitionRangeRequest) (*import_sstpb.AddPartitionRangeResponse, error) {
+	ttl := time.Duration(req.GetTtlSeconds()) * time.Second
+	if req.GetTtlSeconds() == 0 || req.GetTtlSeconds() > uint64(365*24*time.Hour/time.Second) {
+		ttl = time.Hour
+	}
+	s.st.addForceRange(req.GetRange().GetStart(), req.GetRange().GetEnd(), ttl)
+	return &import_sstpb.AddPartitionRangeResponse{}, nil
+}
+
+// RemoveForcePartitionRange drops a force-partition range.
+func (s *importServer) RemoveForcePartitionRange(_ context.Context, req *import_sstpb.RemovePartitionRangeRequest) (*import_sstpb.RemovePartitionRangeResponse, error) {
+	s.st.removeForceRange(req.GetRange().GetStart(), req.GetRange().GetEnd())
+	return &import_sstpb.RemovePartitionRangeResponse{}, nil
+}
+
 // Write receives one SST's worth of pairs: a meta message, then batches.
 func (s *importServer) Write(stream import_sstpb.ImportSST_WriteServer) error {
 	ctx := stream.Context()

@@ -91,6 +91,11 @@ func ReadCreateTable(data []byte, targetDB, targetTable string) (string, *ast.Cr
 	create.Table.Schema = ast.NewCIStr(targetDB)
 	create.Table.Name = ast.NewCIStr(targetTable)
 	create.IfNotExists = true
+	if create.ReferTable != nil && create.ReferTable.Schema.O == "" {
+		// CREATE TABLE ... LIKE other: the statement runs without a default
+		// database, so name the source table's database explicitly.
+		create.ReferTable.Schema = ast.NewCIStr(targetDB)
+	}
 	text, err := restore(create)
 	if err != nil {
 		return "", nil, fmt.Errorf("printing CREATE TABLE for %s: %w", QualifiedName(targetDB, targetTable), err)

@@ -326,3 +326,13 @@ func TestAcceptanceSchemasOnMariaDB(t *testing.T) {
 		})
 	}
 }
+
+func TestReadCreateTableLike(t *testing.T) {
+	stmt, _, err := ReadCreateTable([]byte("CREATE TABLE a LIKE b;"), "d", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stmt != "CREATE TABLE IF NOT EXISTS `d`.`t` LIKE `d`.`b`" {
+		t.Fatalf("stmt = %s", stmt)
+	}
+}

@@ -16,18 +16,18 @@ import (
 var ErrDefaultField = errors.New("tidbtypes: DEFAULT field must be resolved by the caller")
 
 // srcKind is the TiDB datum kind a source field stands for. Lightning's SQL
-// parser turns unquoted integers into uint64 (int64 when negative) datums and
-// everything quoted into strings; the distinction matters because TiDB casts
-// them differently (e.g. an integer literal cannot become a TIMESTAMP).
+// parser turns unquoted integers into uint64 (int64 when negative) datums —
+// tidb-lightning PR #161, so that 1 into BIT(1) is 1 and not '1' = 0x31 —
+// while every other literal, including unquoted decimals and floats, stays a
+// string datum. The distinction matters because TiDB casts them differently
+// (e.g. an integer datum cannot become a TIMESTAMP).
 type srcKind uint8
 
 const (
-	srcString  srcKind = iota
-	srcUint            // u
-	srcInt             // i (negative integer literal, TRUE/FALSE)
-	srcDecimal         // number with a point, or an integer too big for 64 bits
-	srcFloat           // number with an exponent
-	srcBinLit          // hex / bit literal bytes
+	srcString srcKind = iota
+	srcUint           // u
+	srcInt            // i (negative integer literal, TRUE/FALSE)
+	srcBinLit         // hex / bit literal bytes
 )
 
 type source struct {
@@ -55,48 +55,39 @@ func classify(f *parser.Field) source {
 	return s
 }
 
+// classifyNumber maps an unquoted number to its datum kind: integers that
+// fit 64 bits become uint64 (int64 when negative); anything else (a point,
+// an exponent, an integer too long) is kept as a string.
 func classifyNumber(b []byte) source {
-	s := source{kind: srcDecimal, b: b}
+	s := source{kind: srcString, b: b}
 	i := 0
 	neg := false
 	if i < len(b) && (b[i] == '-' || b[i] == '+') {
 		neg = b[i] == '-'
 		i++
 	}
-	st := i
-	for i < len(b) && isDigit(b[i]) {
-		i++
-	}
-	if i == len(b) && i > st {
-		if !neg {
-			if u, ok := parseUintDigits(b[st:]); ok {
-				s.kind, s.u = srcUint, u
-			}
-			return s
-		}
-		if u, ok := parseUintDigits(b[st:]); ok && u <= 1<<63 {
-			s.kind, s.i = srcInt, -int64(u-1)-1
-			if u == 0 {
-				s.i = 0
-			}
-		}
+	u, ok := parseUintDigits(b[i:])
+	if !ok || !allDigits(b[i:]) {
 		return s
 	}
-	for ; i < len(b); i++ {
-		if b[i] == 'e' || b[i] == 'E' {
-			s.kind = srcFloat
-			return s
-		}
-	}
-	if !looksNumeric(b) {
-		s.kind = srcString
+	switch {
+	case !neg:
+		s.kind, s.u = srcUint, u
+	case u == 0:
+		s.kind = srcInt
+	case u <= 1<<63:
+		s.kind, s.i = srcInt, -int64(u-1)-1
 	}
 	return s
 }
 
-func looksNumeric(b []byte) bool {
-	p, _ := floatPrefix(b)
-	return p == len(b) && p > 0
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // parseUintDigits parses an all-digit slice; ok=false on overflow or empty.
@@ -429,8 +420,6 @@ func parseIntText(b []byte) (neg bool, mag uint64, overflow bool, st numStatus) 
 	return neg, u, false, st
 }
 
-func intTypeWord(ft *FieldType) string { return "integer" }
-
 func (c *conv) textNumProblem(st numStatus, typeWord string) error {
 	if st == numOK {
 		return nil
@@ -463,7 +452,7 @@ func (c *conv) sourceInteger(s *source) (neg bool, mag uint64, overflow bool, er
 	}
 	var st numStatus
 	neg, mag, overflow, st = parseIntText(s.b)
-	return neg, mag, overflow, c.textNumProblem(st, intTypeWord(c.ft))
+	return neg, mag, overflow, c.textNumProblem(st, "integer")
 }
 
 func (c *conv) toInt(s *source, out *Datum) error {
@@ -722,45 +711,6 @@ func timeTypeWord(tp byte) string {
 	return "datetime"
 }
 
-// numberParts splits a numeric literal into sign, integer digits value and
-// fraction digits (expanding exponents through float formatting).
-func numberParts(s *source, buf []byte) (neg bool, ip uint64, frac []byte, ok bool) {
-	text := s.b
-	if s.kind == srcFloat {
-		f, err := strconv.ParseFloat(bytesToString(trimSpaces(text)), 64)
-		if err != nil || math.IsInf(f, 0) || math.Abs(f) >= 1e20 {
-			return false, 0, nil, false
-		}
-		text = strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
-	}
-	text = trimSpaces(text)
-	i := 0
-	if i < len(text) && (text[i] == '-' || text[i] == '+') {
-		neg = text[i] == '-'
-		i++
-	}
-	st := i
-	for i < len(text) && isDigit(text[i]) {
-		i++
-	}
-	v, okd := parseUintDigits(text[st:i])
-	if !okd && i > st {
-		return neg, 0, nil, false
-	}
-	if i < len(text) && text[i] == '.' {
-		fs := i + 1
-		i = fs
-		for i < len(text) && isDigit(text[i]) {
-			i++
-		}
-		frac = text[fs:i]
-	}
-	if i != len(text) {
-		return neg, v, frac, false
-	}
-	return neg, v, frac, true
-}
-
 func (c *conv) toTime(s *source, out *Datum) error {
 	tp := c.ft.Tp
 	if tp == TypeNewDate {
@@ -787,16 +737,6 @@ func (c *conv) toTime(s *source, out *Datum) error {
 		if s.i >= 0 {
 			var f dtFields
 			f, ok = timeFromNumber(uint64(s.i), nil)
-			if ok {
-				t, ok = makeTime(f, tp, fsp, c.sc.SQLMode, loc)
-			}
-		}
-	default:
-		var buf [64]byte
-		neg, ip, frac, okn := numberParts(s, buf[:])
-		if okn && !neg {
-			var f dtFields
-			f, ok = timeFromNumber(ip, frac)
 			if ok {
 				t, ok = makeTime(f, tp, fsp, c.sc.SQLMode, loc)
 			}
@@ -830,12 +770,6 @@ func (c *conv) toDuration(s *source, out *Datum) error {
 			mag = uint64(-(s.i + 1)) + 1
 		}
 		d, ok, overflow = DurationFromNumber(neg, mag, nil, fsp, mode)
-	default:
-		var buf [64]byte
-		neg, ip, frac, okn := numberParts(s, buf[:])
-		if okn {
-			d, ok, overflow = DurationFromNumber(neg, ip, frac, fsp, mode)
-		}
 	}
 	if !ok {
 		if err := c.problem(ErrCodeTruncatedWrongValue, "Incorrect time value: "+c.quoted()); err != nil {
@@ -880,19 +814,20 @@ func cutChars(b []byte, n int) int {
 	return i
 }
 
+func isBlobType(tp byte) bool {
+	return tp == TypeTinyBlob || tp == TypeBlob || tp == TypeMediumBlob || tp == TypeLongBlob
+}
+
 func blobMaxBytes(ft *FieldType) int {
 	switch ft.Tp {
 	case TypeTinyBlob:
 		return 255
 	case TypeBlob:
-		if ft.Flen > 0 && ft.Flen < 65535 {
-			return 65535
-		}
 		return 65535
 	case TypeMediumBlob:
 		return 16777215
 	}
-	return math.MaxInt32 * 2
+	return math.MaxUint32 // LONGBLOB / LONGTEXT: 4 GiB - 1
 }
 
 func (c *conv) toString(s *source, out *Datum) error {
@@ -903,25 +838,23 @@ func (c *conv) toString(s *source, out *Datum) error {
 			b = strconv.AppendUint(nil, s.u, 10)
 		}
 	case srcInt:
-		if len(b) == 0 || b[0] != '-' || (len(b) > 2 && b[1] == '0') {
+		if len(b) < 2 || b[0] != '-' || b[1] == '0' {
 			b = strconv.AppendInt(nil, s.i, 10)
 		}
 	}
 	ft := c.ft
 	binary := ft.Charset == CharsetBin || ft.Collate == CollationBin
 	var err error
-	if ft.Tp == TypeTinyBlob || ft.Tp == TypeBlob || ft.Tp == TypeMediumBlob || ft.Tp == TypeLongBlob {
-		if max := blobMaxBytes(ft); len(b) > max {
-			cut := max
-			if !binary {
-				for cut > 0 && !utf8.RuneStart(b[cut]) {
-					cut--
-				}
-			}
-			b = b[:cut]
-			err = c.problem(ErrCodeDataTooLong, "Data too long")
-		}
-	} else if flen := ft.Flen; flen >= 0 {
+	// The limit is Flen, in characters for character strings (TiDB counts
+	// runes for TEXT too) and in bytes for binary and single-byte charsets.
+	// TEXT/BLOB columns without a recorded length use their type maximum.
+	flen := ft.Flen
+	if flen < 0 && isBlobType(ft.Tp) {
+		flen = blobMaxBytes(ft)
+	}
+	// A string never has more characters than bytes, so only values longer
+	// (in bytes) than the limit need counting.
+	if flen >= 0 && len(b) > flen {
 		var cut int
 		if binary || countsBytes(ft) {
 			cut = min(flen, len(b))
@@ -931,10 +864,15 @@ func (c *conv) toString(s *source, out *Datum) error {
 		if cut < len(b) {
 			rest := b[cut:]
 			b = b[:cut]
-			// Excess trailing spaces are dropped silently (a note in MySQL)
-			// for non-binary strings; anything else is data loss.
-			if binary || !allSpaces(rest) {
+			// Excess trailing spaces are cut in every sql_mode (MySQL and
+			// TiDB since PR #20987): silently for CHAR, with a warning for
+			// VARCHAR/TEXT. Anything else is data loss.
+			switch {
+			case binary || !allSpaces(rest):
 				err = c.problem(ErrCodeDataTooLong, "Data too long")
+			case ft.Tp != TypeString:
+				c.sc.AppendWarning(&ConvertError{Column: c.name, Value: errValue(c.raw),
+					Reason: "Data too long", Code: ErrCodeDataTooLong})
 			}
 		}
 	}
@@ -1204,12 +1142,6 @@ func (c *conv) toJSON(s *source, out *Datum) error {
 	case srcInt:
 		*out = NewJSONDatum(BinaryJSON{TypeCode: JSONTypeCodeInt64, Value: le64(uint64(s.i))})
 		return nil
-	case srcFloat, srcDecimal:
-		f, _, st := parseFloatText(s.b)
-		if st == numOK {
-			*out = NewJSONDatum(BinaryJSON{TypeCode: JSONTypeCodeFloat64, Value: le64(math.Float64bits(f))})
-			return nil
-		}
 	}
 	j, err := c.sc.json.parse(s.b, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package tidbtypes
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,15 +131,15 @@ func hexBytes(t *testing.T, s string) []byte {
 }
 
 var (
-	tinyint   = mkFT(TypeTiny, 4, 0, 0)
-	utinyint  = mkFT(TypeTiny, 3, 0, UnsignedFlag)
-	smallint  = mkFT(TypeShort, 6, 0, 0)
-	usmallint = mkFT(TypeShort, 5, 0, UnsignedFlag)
-	medint    = mkFT(TypeInt24, 9, 0, 0)
-	intT      = mkFT(TypeLong, 11, 0, 0)
-	uintT     = mkFT(TypeLong, 10, 0, UnsignedFlag)
-	bigint    = mkFT(TypeLonglong, 20, 0, 0)
-	ubigint   = mkFT(TypeLonglong, 20, 0, UnsignedFlag)
+	tinyint    = mkFT(TypeTiny, 4, 0, 0)
+	utinyint   = mkFT(TypeTiny, 3, 0, UnsignedFlag)
+	smallint   = mkFT(TypeShort, 6, 0, 0)
+	usmallint  = mkFT(TypeShort, 5, 0, UnsignedFlag)
+	medint     = mkFT(TypeInt24, 9, 0, 0)
+	intT       = mkFT(TypeLong, 11, 0, 0)
+	uintT      = mkFT(TypeLong, 10, 0, UnsignedFlag)
+	bigint     = mkFT(TypeLonglong, 20, 0, 0)
+	ubigint    = mkFT(TypeLonglong, 20, 0, UnsignedFlag)
 	notNullInt = mkFT(TypeLong, 11, 0, NotNullFlag)
 )
 
@@ -382,9 +383,9 @@ func TestConvertTimestampZone(t *testing.T) {
 }
 
 var (
-	timeT  = mkFT(TypeDuration, 10, 0, 0)
-	time3  = mkFT(TypeDuration, 14, 3, 0)
-	yearT  = mkFT(TypeYear, 4, 0, UnsignedFlag|ZerofillFlag)
+	timeT = mkFT(TypeDuration, 10, 0, 0)
+	time3 = mkFT(TypeDuration, 14, 3, 0)
+	yearT = mkFT(TypeYear, 4, 0, UnsignedFlag|ZerofillFlag)
 )
 
 func TestConvertDurationYear(t *testing.T) {
@@ -453,7 +454,6 @@ func TestConvertString(t *testing.T) {
 		{char3, S, "日本語", "日本語", 0, "", 0},
 		{char3, S, "日本語x", "日本語", 1406, "", 0},
 		{varchar3, S, "ab ", "ab ", 0, "", 0},
-		{varchar3, S, "ab   ", "ab ", 0, "", 0},
 		{varchar3, S, "abcd", "abc", 1406, "", 0},
 		{varchar3, N, "123", "123", 0, "", 0},
 		{varchar3, N, "1234", "123", 1406, "", 0},
@@ -472,8 +472,17 @@ func TestConvertString(t *testing.T) {
 		{varbinary3, S, "abc ", "abc", 1406, "", 0},
 		{tinytext, S, string(long[:255]), string(long[:255]), 0, "", 0},
 		{tinytext, S, string(long), string(long[:255]), 1406, "", 0},
+		{tinytext, S, strings.Repeat("é", 255), strings.Repeat("é", 255), 0, "", 0},
+		{tinytext, S, strings.Repeat("é", 256), strings.Repeat("é", 255), 1406, "", 0},
+		{mkFT(TypeBlob, UnspecifiedLength, 0, 0), S, "abc", "abc", 0, "", 0},
 		{ci3, S, "ABC", "ABC", 0, "", 0},
 	})
+	// Trailing-space overflow of a VARCHAR is a warning in every mode.
+	strict, _ := NewStmtContext("STRICT_ALL_TABLES", nil)
+	if d, err := Convert(parser.Field{Kind: S, Bytes: []byte("ab    ")}, varchar3, strict); err != nil ||
+		d.String() != "ab " || strict.WarningCount != 1 {
+		t.Errorf("varchar trailing spaces strict: %v %v %d", d, err, strict.WarningCount)
+	}
 	// Datum kinds and collations.
 	sc := &StmtContext{}
 	d, _ := Convert(parser.Field{Kind: S, Bytes: []byte("x")}, ci3, sc)
@@ -487,14 +496,14 @@ func TestConvertString(t *testing.T) {
 }
 
 var (
-	enumT   = withElems(mkFT(TypeEnum, 0, 0, 0), "a", "b", "c")
-	enumCI  = withElems(withCharset(mkFT(TypeEnum, 0, 0, 0), "utf8mb4", "utf8mb4_general_ci"), "a", "B", "")
-	setT    = withElems(mkFT(TypeSet, 0, 0, 0), "x", "y")
-	setNN   = withElems(mkFT(TypeSet, 0, 0, NotNullFlag), "x", "y")
-	setCI   = withElems(withCharset(mkFT(TypeSet, 0, 0, 0), "utf8mb4", "utf8mb4_general_ci"), "x", "y", "z")
-	bit2    = mkFT(TypeBit, 2, 0, 0)
-	bit64   = mkFT(TypeBit, 64, 0, 0)
-	jsonT   = mkFT(TypeJSON, 0, 0, BinaryFlag)
+	enumT  = withElems(mkFT(TypeEnum, 0, 0, 0), "a", "b", "c")
+	enumCI = withElems(withCharset(mkFT(TypeEnum, 0, 0, 0), "utf8mb4", "utf8mb4_general_ci"), "a", "B", "")
+	setT   = withElems(mkFT(TypeSet, 0, 0, 0), "x", "y")
+	setNN  = withElems(mkFT(TypeSet, 0, 0, NotNullFlag), "x", "y")
+	setCI  = withElems(withCharset(mkFT(TypeSet, 0, 0, 0), "utf8mb4", "utf8mb4_general_ci"), "x", "y", "z")
+	bit2   = mkFT(TypeBit, 2, 0, 0)
+	bit64  = mkFT(TypeBit, 64, 0, 0)
+	jsonT  = mkFT(TypeJSON, 0, 0, BinaryFlag)
 )
 
 func TestConvertEnumSetBit(t *testing.T) {

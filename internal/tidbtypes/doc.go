@@ -26,25 +26,36 @@
 // encoding spec). Time stores broken-down fields so that zero and
 // partly-zero dates (allowed by some sql_modes) are representable;
 // ToPackedUint gives the §2.4 packed form. Duration is nanoseconds + fsp.
-// BinaryJSON is TiDB's binary JSON (type code + value bytes).
+// BinaryJSON is TiDB's binary JSON (type code + value bytes; object keys in
+// byte order, last duplicate wins, nesting up to 10000 levels as TiDB allows).
 //
 // # Conversion
 //
-// Convert(field, fieldType, stmtCtx) casts one parsed source field to the
-// column type following MySQL/TiDB INSERT rules. The outcome depends on
-// StmtContext.SQLMode: in strict mode (STRICT_TRANS_TABLES or
-// STRICT_ALL_TABLES) a lossy conversion returns a *ConvertError (MySQL code
-// 1264, 1265, 1292, 1366, 1406, 1048, 3140 ...); otherwise the value is
-// adjusted (clamped, truncated, zeroed) and the same *ConvertError is
-// recorded as a warning on the StmtContext. Some errors (invalid JSON) are
-// errors in every mode. ConvertColumn does the same and fills in the column
-// name. TIMESTAMP values are range-checked in StmtContext.TimeZone and
-// returned as wall-clock time in that zone (TiDB's datum convention); the
-// encoder converts them to UTC before packing. NULL and DEFAULT handling for
-// AUTO_INCREMENT / AUTO_RANDOM / column defaults is the caller's job: Convert
-// only turns NULL into a NOT NULL column into the type's zero value (with a
-// warning) or error 1048, and rejects KindDefault with ErrDefaultField.
+// Convert / ConvertColumn / ConvertInto cast one parsed source field to the
+// column type following TiDB's INSERT rules (table.CastColumnValue as used by
+// Lightning). Source fields map to TiDB datums the way Lightning's parser
+// builds them: unquoted integers become uint64 (int64 when negative) datums,
+// every other literal — quoted strings, unquoted decimals/floats, CSV fields
+// — is a string, hex/bit literals are binary literals, TRUE/FALSE are ints.
+// This matters: e.g. an integer datum cannot be cast to DATE/DATETIME/
+// TIMESTAMP in TiDB ("cannot convert datum from unsigned bigint to type
+// timestamp."), while BIT(1) from 1 is 0x01 and not '1' = 0x31.
+//
+// The outcome of a lossy cast depends on StmtContext.SQLMode: in strict mode
+// (STRICT_TRANS_TABLES or STRICT_ALL_TABLES) it returns a *ConvertError
+// carrying the MySQL code (1264 out of range, 1366 incorrect value, 1406
+// too long, 1292 bad date/time, 1265 bad ENUM/SET, 1048 NULL into NOT NULL,
+// 3140 invalid JSON, 8210 unsupported cast); otherwise the value is adjusted
+// (clamped, truncated, zeroed) and the same *ConvertError is recorded as a
+// warning on the StmtContext. Invalid JSON is an error in every mode.
+// NO_ZERO_DATE, NO_ZERO_IN_DATE, ALLOW_INVALID_DATES and
+// TIME_TRUNCATE_FRACTIONAL affect temporal values as in MySQL; TIMESTAMP
+// values are range-checked in StmtContext.TimeZone and returned as wall-clock
+// time in that zone (TiDB's datum convention) for the encoder to convert to
+// UTC. Defaults, AUTO_INCREMENT and AUTO_RANDOM are the caller's job: a
+// DEFAULT field yields ErrDefaultField, and NULL into a NOT NULL column gives
+// error 1048 (strict) or the type's zero value plus a warning.
 //
 // The package has no mutable globals; lookup tables are read-only. No input
-// may make it panic (a fuzz test checks Convert).
+// may make it panic (fuzz tests check Convert, MyDecimal and JSON).
 package tidbtypes

@@ -1,9 +1,5 @@
 package tidbtypes
 
-import (
-	"errors"
-)
-
 // Enum is an ENUM value: Name is the member text, Value its 1-based index
 // (0 is the special ” error value).
 type Enum struct {
@@ -27,9 +23,6 @@ func (s Set) String() string { return s.Name }
 // BinaryLiteral holds the bytes of a BIT value or of a hex/bit literal,
 // big-endian.
 type BinaryLiteral []byte
-
-// ErrBitOverflow is returned when a binary literal does not fit in 64 bits.
-var ErrBitOverflow = errors.New("binary literal longer than 8 bytes")
 
 // ToUint64 returns the unsigned value; leading zero bytes are ignored, more
 // than 8 significant bytes gives ok=false.

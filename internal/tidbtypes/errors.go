@@ -1,7 +1,5 @@
 package tidbtypes
 
-import "strconv"
-
 // MySQL error codes produced by conversion.
 const (
 	ErrCodeBadNull             = 1048 // Column '%s' cannot be null
@@ -56,14 +54,3 @@ func errValue(b []byte) string {
 	}
 	return string(b)
 }
-
-func newConvErr(code int, value []byte, reason string) *ConvertError {
-	return &ConvertError{Code: code, Value: errValue(value), Reason: reason}
-}
-
-// Warning is a non-fatal conversion problem recorded in non-strict mode.
-type Warning struct {
-	Err *ConvertError
-}
-
-func itoa(v int) string { return strconv.Itoa(v) }

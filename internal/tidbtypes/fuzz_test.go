@@ -97,3 +97,28 @@ func FuzzDecimal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSON checks that parsing never panics and that the text form of any
+// accepted document parses back to identical binary bytes.
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,"x",null,true]}`, `"\u00e9"`, `[[]]`, `{"b":1,"a":{"c":-0.0}}`, `1e308`, `"\ud800"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		j, err := ParseBinaryJSON(data, nil)
+		if err != nil {
+			return
+		}
+		text, err := j.MarshalJSON()
+		if err != nil {
+			t.Fatalf("marshal %q: %v", data, err)
+		}
+		j2, err := ParseBinaryJSON(text, nil)
+		if err != nil {
+			t.Fatalf("reparse %q (from %q): %v", text, data, err)
+		}
+		if j2.TypeCode != j.TypeCode || string(j2.Value) != string(j.Value) {
+			t.Fatalf("round trip %q -> %q differs", data, text)
+		}
+	})
+}

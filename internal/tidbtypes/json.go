@@ -80,7 +80,10 @@ type jsonParser struct {
 	depth int
 }
 
-const maxJSONDepth = 100
+// maxJSONDepth bounds nesting. MySQL stops at 100, but TiDB parses with Go's
+// decoder (limit 10000) and accepts deeper documents — lightning_various_types
+// imports a 127-level array — so TiDB's bound is the one to follow.
+const maxJSONDepth = 10000
 
 func (p *jsonParser) fail(msg string) error {
 	return &jsonSyntaxError{msg: msg, pos: p.pos}
@@ -140,11 +143,9 @@ func (p *jsonParser) parse(text []byte, buf []byte) (BinaryJSON, error) {
 	if p.pos < len(p.s) {
 		return BinaryJSON{}, p.fail("The document root must not be followed by other values")
 	}
-	// Strings were unescaped into p.strs, which may have grown (moved);
-	// nodes store offsets there via str slices taken after growth ends —
-	// see value(): str slices are re-sliced from p.strs lazily.
-	n := &p.nodes[root]
-	tp := n.tp
+	// Nodes refer to unescaped strings by offset into p.strs (which moved
+	// while growing), so encoding happens only after parsing finished.
+	tp := p.nodes[root].tp
 	out := p.encode(buf, root)
 	return BinaryJSON{TypeCode: tp, Value: out}, nil
 }
@@ -244,12 +245,14 @@ func (p *jsonParser) number() (int32, error) {
 			return p.newNode(jsonNode{tp: JSONTypeCodeUint64, i: v}), nil
 		}
 	}
+	// ParseFloat reports underflow as a range error with a zero result;
+	// like MySQL, such numbers are simply (signed) zero.
 	f, err := strconv.ParseFloat(txt, 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return 0, p.fail("Invalid number")
-	}
 	if math.IsInf(f, 0) {
 		return 0, p.fail("Number too big to be stored in double")
+	}
+	if err != nil && f != 0 {
+		return 0, p.fail("Invalid number")
 	}
 	return p.newNode(jsonNode{tp: JSONTypeCodeFloat64, i: math.Float64bits(f)}), nil
 }

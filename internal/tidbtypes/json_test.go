@@ -70,12 +70,21 @@ func TestBinaryJSONInvalid(t *testing.T) {
 			t.Errorf("%q: err %v", in, err)
 		}
 	}
-	deep := make([]byte, 0, 300)
-	for i := 0; i < 150; i++ {
+	deep := make([]byte, 0, 20002)
+	for i := 0; i < 10001; i++ {
 		deep = append(deep, '[')
 	}
 	if _, err := ParseBinaryJSON(deep, nil); err == nil {
-		t.Error("deep nesting accepted")
+		t.Error("nesting beyond 10000 accepted")
+	}
+	// 127 levels (lightning_various_types row 1764) must be accepted.
+	ok := append(append([]byte{}, deep[:127]...), make([]byte, 127)...)
+	for i := 127; i < 254; i++ {
+		ok[i] = ']'
+	}
+	j, err := ParseBinaryJSON(ok, nil)
+	if err != nil || j.String() != string(ok) {
+		t.Errorf("127-deep: %v", err)
 	}
 }
 

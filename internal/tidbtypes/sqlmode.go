@@ -166,3 +166,26 @@ func (sc *StmtContext) location() *time.Location {
 	}
 	return sc.TimeZone
 }
+
+// WarningMark is a position in the warning list (see MarkWarnings).
+type WarningMark struct{ count, n int }
+
+// MarkWarnings returns the current warning position.
+func (sc *StmtContext) MarkWarnings() WarningMark {
+	return WarningMark{count: sc.WarningCount, n: len(sc.Warnings)}
+}
+
+// RollbackWarnings drops the warnings recorded after m and returns them
+// (only those that were kept under MaxWarnings). Callers that must treat a
+// lossy conversion as an error even in non-strict mode use it to turn the
+// warnings of one Convert call into an error.
+func (sc *StmtContext) RollbackWarnings(m WarningMark) []*ConvertError {
+	if m.n > len(sc.Warnings) || m.count > sc.WarningCount {
+		return nil
+	}
+	dropped := append([]*ConvertError(nil), sc.Warnings[m.n:]...)
+	clear(sc.Warnings[m.n:])
+	sc.Warnings = sc.Warnings[:m.n]
+	sc.WarningCount = m.count
+	return dropped
+}
