@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tempestdb/tempest/internal/importer"
+	"github.com/tempestdb/tempest/internal/kv"
 )
 
 // Activities carries the worker's dependencies; register a *Activities with
@@ -19,12 +20,15 @@ import (
 type Activities struct {
 	logger   *zap.Logger
 	importer *importer.Importer
+	// nodeQueue is this worker's own task queue, where activities that
+	// need its local engines are routed (see ClaimEngineNode).
+	nodeQueue string
 }
 
 // New wires activities to an importer (which owns connection pools and the
-// worker's secrets).
-func New(logger *zap.Logger, imp *importer.Importer) *Activities {
-	return &Activities{logger: logger, importer: imp}
+// worker's secrets) and to this worker's node queue.
+func New(logger *zap.Logger, imp *importer.Importer, nodeQueue string) *Activities {
+	return &Activities{logger: logger, importer: imp, nodeQueue: nodeQueue}
 }
 
 // Scan lists and routes the source files.
@@ -43,7 +47,7 @@ func (a *Activities) CreateSchemas(ctx context.Context, in SchemaInput) error {
 
 // CreateViews creates the views, after every table was imported.
 func (a *Activities) CreateViews(ctx context.Context, in SchemaInput) error {
-	return classify(a.importer.CreateViews(ctx, in.Config, in.DBs))
+	return classify(a.importer.CreateViews(ctx, in.TaskID, in.Config, in.DBs))
 }
 
 // PlanTable cuts one table's data files into chunks.
@@ -66,7 +70,11 @@ func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResu
 			resume = &importer.ChunkPosition{Offset: hb.Offset, RowID: hb.RowID, Stats: toStats(hb.Result)}
 		}
 	}
-	job := importer.ChunkJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Key: in.Key, Chunk: in.Chunk}
+	job := importer.ChunkJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Key: in.Key, Chunk: in.Chunk,
+		EngineGeneration: in.EngineGeneration}
+	if in.Timestamp != nil {
+		job.Timestamp = *in.Timestamp
+	}
 	stats, err := a.importer.ImportChunk(ctx, job, resume, func(pos importer.ChunkPosition) {
 		activity.RecordHeartbeat(ctx, ChunkHeartbeat{Offset: pos.Offset, RowID: pos.RowID, Result: fromStats(pos.Stats, false)})
 	})
@@ -74,13 +82,24 @@ func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResu
 		return nil, classify(err)
 	}
 	res := fromStats(stats.Stats, stats.Resumed)
+	if in.Config.IsPhysical() {
+		res.Checksum = &KVChecksum{Sum: stats.Checksum.Sum(), KVs: stats.Checksum.KVs(), Bytes: stats.Checksum.Bytes()}
+		res.MaxIDs = &AutoIDs{RowID: stats.MaxIDs.RowID, AutoIncrement: stats.MaxIDs.AutoIncrement, AutoRandom: stats.MaxIDs.AutoRandom}
+	}
 	return &res, nil
 }
 
 // PostProcess finishes one table: checksum, analyze, auto-ID rebase as the
 // backend and [post-restore] require.
 func (a *Activities) PostProcess(ctx context.Context, in PostProcessInput) error {
-	return classify(a.importer.PostProcess(ctx, in.TaskID, in.Config, in.DB, in.Table))
+	var sum importer.TableSummary
+	if in.Checksum != nil {
+		sum.Checksum = kv.MakeChecksum(in.Checksum.Sum, in.Checksum.KVs, in.Checksum.Bytes)
+	}
+	if in.MaxIDs != nil {
+		sum.MaxIDs = kv.MaxIDs{RowID: in.MaxIDs.RowID, AutoIncrement: in.MaxIDs.AutoIncrement, AutoRandom: in.MaxIDs.AutoRandom}
+	}
+	return classify(a.importer.PostProcess(ctx, in.TaskID, in.Config, in.DB, in.Table, sum))
 }
 
 // Cleanup releases what the import held on the target, whatever the outcome.

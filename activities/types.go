@@ -1,6 +1,8 @@
 package activities
 
 import (
+	"time"
+
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/mydump"
 )
@@ -53,6 +55,12 @@ type ChunkInput struct {
 	// activity ID and the key of the chunk's progress row.
 	Key   string       `json:"key"`
 	Chunk mydump.Chunk `json:"chunk"`
+
+	// Physical backend only: the table's fixed CURRENT_TIMESTAMP value
+	// (the same for every attempt, so re-encoding writes the same pairs)
+	// and the generation of the table's engine.
+	Timestamp        *time.Time `json:"timestamp,omitempty"`
+	EngineGeneration int        `json:"engineGeneration,omitempty"`
 }
 
 // ChunkResult counts what one chunk wrote.
@@ -64,6 +72,40 @@ type ChunkResult struct {
 	// Resumed is true when the chunk continued from an earlier attempt's
 	// committed position.
 	Resumed bool `json:"resumed,omitempty"`
+	// Physical backend only: the checksum of every KV pair the chunk
+	// encoded and the largest auto IDs it used.
+	Checksum *KVChecksum `json:"checksum,omitempty"`
+	MaxIDs   *AutoIDs    `json:"maxIDs,omitempty"`
+}
+
+// KVChecksum is Lightning's KV checksum (XOR of CRC64 over key||value, pair
+// count, total bytes); sums of chunks combine with Add.
+type KVChecksum struct {
+	Sum   uint64 `json:"sum"`
+	KVs   uint64 `json:"kvs"`
+	Bytes uint64 `json:"bytes"`
+}
+
+// Add merges o into c.
+func (c *KVChecksum) Add(o KVChecksum) {
+	c.Sum ^= o.Sum
+	c.KVs += o.KVs
+	c.Bytes += o.Bytes
+}
+
+// AutoIDs are the largest auto IDs an import used (AutoRandom without its
+// shard bits).
+type AutoIDs struct {
+	RowID         int64 `json:"rowID,omitempty"`
+	AutoIncrement int64 `json:"autoIncrement,omitempty"`
+	AutoRandom    int64 `json:"autoRandom,omitempty"`
+}
+
+// Merge keeps the larger of each ID.
+func (a *AutoIDs) Merge(o AutoIDs) {
+	a.RowID = max(a.RowID, o.RowID)
+	a.AutoIncrement = max(a.AutoIncrement, o.AutoIncrement)
+	a.AutoRandom = max(a.AutoRandom, o.AutoRandom)
 }
 
 // ChunkHeartbeat is the progress a chunk activity reports; a retried attempt
@@ -82,6 +124,50 @@ type PostProcessInput struct {
 	DB     string         `json:"db"`
 	Table  string         `json:"table"`
 	Rows   int64          `json:"rows"`
+	// Physical backend only: what the table's chunks encoded, to rebase
+	// the allocators and compare with ADMIN CHECKSUM TABLE.
+	Checksum *KVChecksum `json:"checksum,omitempty"`
+	MaxIDs   *AutoIDs    `json:"maxIDs,omitempty"`
+}
+
+// ClaimEngineNodeInput asks a worker to host a table's engine.
+type ClaimEngineNodeInput struct {
+	TaskID string `json:"taskID"`
+	DB     string `json:"db"`
+	Table  string `json:"table"`
+}
+
+// ClaimEngineNodeResult is the node queue of the worker that took it.
+type ClaimEngineNodeResult struct {
+	NodeQueue string `json:"nodeQueue"`
+}
+
+// ImportEngineInput ingests one table's engine; it runs on the node queue
+// of the worker holding the engine.
+type ImportEngineInput struct {
+	TaskID     string         `json:"taskID"`
+	Config     *config.Config `json:"config"`
+	DB         string         `json:"db"`
+	Table      string         `json:"table"`
+	Generation int            `json:"generation,omitempty"`
+}
+
+// ImportEngineResult counts what was written to TiKV.
+type ImportEngineResult struct {
+	Pairs int64 `json:"pairs"`
+	Bytes int64 `json:"bytes"`
+}
+
+// KeyRange is a raw-key range [Start, End).
+type KeyRange struct {
+	Start []byte `json:"start"`
+	End   []byte `json:"end"`
+}
+
+// ImportEngineHeartbeat carries the ranges already ingested (merged, so it
+// stays small); a retried attempt skips them.
+type ImportEngineHeartbeat struct {
+	Finished []KeyRange `json:"finished,omitempty"`
 }
 
 // CleanupInput runs at the end of an import, also after failure or cancel.

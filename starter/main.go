@@ -53,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&demoCommand{stdout: stdout, stderr: stderr}).Run(ctx, rest)
 	case "bench":
 		return (&benchCommand{stdout: stdout, stderr: stderr}).Run(ctx, rest)
+	case "sandbox":
+		return (&sandboxCommand{stdout: stdout, stderr: stderr}).Run(ctx, rest)
 	case "version", "-V", "--version":
 		fmt.Fprintln(stdout, "tempest", version)
 		return nil
@@ -80,6 +82,7 @@ Usage:
   starter kv encode|decode [flags]        print TiDB KV pairs of a schema + data file, or decode them
   starter demo                            import a bundled example dump on the embedded default
   starter bench [--out BENCHMARKS.md]     benchmark the logical backend against myloader
+  starter sandbox [--data-dir D]          run a sandbox TiDB cluster (PD, TiKV, TiDB) in the foreground to import into
   starter version
 
 Run "starter <command> -h" for a command's flags. Without a Temporal address

@@ -95,7 +95,8 @@ func run(ctx context.Context, args []string) error {
 	password := cfg.TiDB.Password
 	imp := importer.New(logger.Named("importer"), importer.StaticPassword(password), importer.Options{SortedKVDir: *sortedKVDir})
 	defer func() { _ = imp.Close() }()
-	w, err := workerhost.Start(c, activities.New(logger.Named("activities"), imp), workerhost.Options{
+	acts := activities.New(logger.Named("activities"), imp, workerhost.NodeQueue(t.TaskQueue, t.NodeID))
+	w, err := workerhost.Start(c, acts, workerhost.Options{
 		TaskQueue: t.TaskQueue, NodeID: t.NodeID, MaxConcurrentActivities: *concurrency,
 	})
 	if err != nil {

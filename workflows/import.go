@@ -22,11 +22,11 @@ type ImportInput struct {
 }
 
 // ImportWorkflowID is the workflow ID of a task.
-func ImportWorkflowID(taskID string) string { return "import/" + taskID }
+func ImportWorkflowID(taskID string) string { return "import/" + SafeID(taskID) }
 
 // TableWorkflowID is the child workflow ID of one table of a task.
 func TableWorkflowID(taskID, db, table string) string {
-	return "import/" + taskID + "/table/" + db + "." + table
+	return "import/" + SafeID(taskID) + "/table/" + SafeID(db+"."+table)
 }
 
 // importState is the workflow's in-memory state: what queries read and

@@ -33,6 +33,12 @@ type Timeouts struct {
 	ChunkStartToClose time.Duration `json:"chunkStartToClose,omitempty"`
 	// MaxAttempts bounds retries of an activity (0 = default 10).
 	MaxAttempts int32 `json:"maxAttempts,omitempty"`
+	// NodeScheduleToStart is how long an activity may wait on a node's
+	// queue (physical backend: the node holding a table's engine) before
+	// the node is considered lost and the table is re-encoded on another
+	// node. It must exceed the time a busy node takes to get to queued
+	// work, or a slow node costs a needless re-encode.
+	NodeScheduleToStart time.Duration `json:"nodeScheduleToStart,omitempty"`
 }
 
 func (t Timeouts) withDefaults() Timeouts {
@@ -45,6 +51,9 @@ func (t Timeouts) withDefaults() Timeouts {
 	if t.MaxAttempts <= 0 {
 		t.MaxAttempts = 10
 	}
+	if t.NodeScheduleToStart <= 0 {
+		t.NodeScheduleToStart = 30 * time.Minute
+	}
 	return t
 }
 
@@ -52,7 +61,7 @@ func (t Timeouts) withDefaults() Timeouts {
 // budget is spent. Activities return temporal application errors of these
 // types (see activities.nonRetryable).
 var nonRetryableErrorTypes = []string{
-	"SyntaxError", "ConfigError", "SchemaError", "ErrorBudgetExceeded", "ChecksumMismatch",
+	"SyntaxError", "ConfigError", "SchemaError", "ErrorBudgetExceeded", "ChecksumMismatch", "DiskFull",
 }
 
 func retryPolicy(maxAttempts int32) *temporal.RetryPolicy {
@@ -83,5 +92,21 @@ func chunkActivity(ctx workflow.Context, id string, t Timeouts) workflow.Context
 		HeartbeatTimeout:    t.ChunkHeartbeat,
 		WaitForCancellation: true,
 		RetryPolicy:         retryPolicy(t.MaxAttempts),
+	})
+}
+
+// nodeActivity is for an activity pinned to one node's queue (chunk
+// encoding and engine import of the physical backend): long and
+// heartbeated like a chunk, plus a schedule-to-start bound so that a node
+// gone for good surfaces as a timeout instead of a hang.
+func nodeActivity(ctx workflow.Context, id, queue string, t Timeouts) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		ActivityID:             id,
+		TaskQueue:              queue,
+		ScheduleToStartTimeout: t.NodeScheduleToStart,
+		StartToCloseTimeout:    t.ChunkStartToClose,
+		HeartbeatTimeout:       t.ChunkHeartbeat,
+		WaitForCancellation:    true,
+		RetryPolicy:            retryPolicy(t.MaxAttempts),
 	})
 }

@@ -31,6 +31,9 @@ type TableInput struct {
 	Remaining []mydump.Chunk    `json:"remaining,omitempty"`
 	Done      progress.Counters `json:"done,omitempty"`
 	Paused    bool              `json:"paused,omitempty"`
+	// Physical is the physical backend's engine state (nil for the
+	// logical backend and before the first run).
+	Physical *PhysicalState `json:"physical,omitempty"`
 }
 
 // ChunkKey names a chunk within its table: file and start offset. It is
@@ -41,7 +44,34 @@ func ChunkKey(c mydump.Chunk) string {
 
 // ChunkActivityID is the readable activity ID users find in the UI/CLI.
 func ChunkActivityID(db, table string, c mydump.Chunk) string {
-	return "chunk/" + db + "." + table + "/" + ChunkKey(c)
+	return "chunk/" + SafeID(db+"."+table) + "/" + SafeID(ChunkKey(c))
+}
+
+// SafeID makes a name usable inside a workflow or activity ID. Temporal
+// carries IDs in gRPC headers, which must be printable ASCII, while table
+// and file names may be anything (`中文庫`.`ı`): bytes outside printable
+// ASCII, and '%' itself, are percent-encoded, so IDs stay readable and
+// unique.
+func SafeID(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c > 0x20 && c < 0x7f && c != '%' {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(s)+16), s[:i]...)
+		}
+		b = append(b, '%', hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
 
 type tableState struct {
@@ -49,6 +79,9 @@ type tableState struct {
 	progress   progress.Table
 	paused     bool
 	lastReport time.Time
+	// phys is set for the physical backend: chunks then run on its node
+	// queue and their checksums are summed into it.
+	phys *PhysicalState
 }
 
 // TableImportWorkflow plans a table's chunks, imports them with bounded
@@ -73,12 +106,15 @@ func TableImportWorkflow(ctx workflow.Context, in TableInput) (progress.Table, e
 	}
 	var a *activities.Activities
 	db, table := in.Table.DB, in.Table.Table
+	if in.Config.IsPhysical() {
+		return st.runPhysical(ctx, t)
+	}
 
 	chunks := in.Remaining
 	if !in.Planned {
 		var plan activities.PlanTableResult
 		planIn := activities.PlanTableInput{TaskID: in.TaskID, Config: in.Config, Table: in.Table}
-		if err := workflow.ExecuteActivity(shortActivity(ctx, "plan/"+db+"."+table, t), a.PlanTable, planIn).Get(ctx, &plan); err != nil {
+		if err := workflow.ExecuteActivity(shortActivity(ctx, "plan/"+SafeID(db+"."+table), t), a.PlanTable, planIn).Get(ctx, &plan); err != nil {
 			return st.fail(ctx, fmt.Errorf("plan chunks: %w", err))
 		}
 		chunks = plan.Chunks
@@ -101,7 +137,7 @@ func TableImportWorkflow(ctx workflow.Context, in TableInput) (progress.Table, e
 	st.progress.Phase = progress.PhasePostProcess
 	st.report(ctx, true)
 	postIn := activities.PostProcessInput{TaskID: in.TaskID, Config: in.Config, DB: db, Table: table, Rows: st.progress.Rows}
-	if err := workflow.ExecuteActivity(shortActivity(ctx, "postprocess/"+db+"."+table, t), a.PostProcess, postIn).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx, "postprocess/"+SafeID(db+"."+table), t), a.PostProcess, postIn).Get(ctx, nil); err != nil {
 		return st.fail(ctx, fmt.Errorf("post-process: %w", err))
 	}
 	st.progress.Phase = progress.PhaseDone
@@ -134,7 +170,13 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 		}
 		c := chunks[next]
 		in := activities.ChunkInput{TaskID: st.in.TaskID, Config: st.in.Config, DB: db, Table: table, Key: ChunkKey(c), Chunk: c}
-		fut := workflow.ExecuteActivity(chunkActivity(ctx, ChunkActivityID(db, table, c), t), a.ImportChunk, in)
+		actCtx := chunkActivity(ctx, ChunkActivityID(db, table, c), t)
+		if st.phys != nil {
+			ts := st.phys.Timestamp
+			in.Timestamp, in.EngineGeneration = &ts, st.phys.Generation
+			actCtx = nodeActivity(ctx, ChunkActivityID(db, table, c)+generationSuffix(st.phys.Generation), st.phys.NodeQueue, t)
+		}
+		fut := workflow.ExecuteActivity(actCtx, a.ImportChunk, in)
 		inflight++
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			var res activities.ChunkResult
@@ -151,6 +193,14 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 			st.progress.TypeErrors += res.TypeErrors
 			st.progress.Conflicts += res.Conflicts
 			st.progress.ChunksDone++
+			if st.phys != nil {
+				if res.Checksum != nil {
+					st.phys.Checksum.Add(*res.Checksum)
+				}
+				if res.MaxIDs != nil {
+					st.phys.MaxIDs.Merge(*res.MaxIDs)
+				}
+			}
 			st.report(gctx, false)
 		})
 	}

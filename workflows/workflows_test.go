@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -65,6 +66,13 @@ func testConfig() *config.Config {
 // env registers the workflows and activities and mocks every activity but
 // ImportChunk, whose behaviour each test sets.
 func (s *workflowSuite) env(chunksPerTable int) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
+	env, a := s.envWithoutPostProcess(chunksPerTable)
+	env.OnActivity(a.PostProcess, mock.Anything, mock.Anything).Return(nil)
+	return env, a
+}
+
+// envWithoutPostProcess is env with PostProcess left for the test to mock.
+func (s *workflowSuite) envWithoutPostProcess(chunksPerTable int) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(ImportWorkflow, workflow.RegisterOptions{Name: ImportWorkflowName})
 	env.RegisterWorkflowWithOptions(TableImportWorkflow, workflow.RegisterOptions{Name: TableWorkflowName})
@@ -77,7 +85,6 @@ func (s *workflowSuite) env(chunksPerTable int) (*testsuite.TestWorkflowEnvironm
 		func(_ context.Context, in activities.PlanTableInput) (*activities.PlanTableResult, error) {
 			return chunksOf(in.Table, chunksPerTable), nil
 		})
-	env.OnActivity(a.PostProcess, mock.Anything, mock.Anything).Return(nil)
 	return env, a
 }
 
@@ -257,4 +264,219 @@ func TestChunkActivityIDIsReadable(t *testing.T) {
 	c := mydump.Chunk{File: mydump.FileInfo{Path: "db1.t1.000001.sql"}, Offset: 4096}
 	require.Equal(t, "chunk/db1.t1/db1.t1.000001.sql:4096", ChunkActivityID("db1", "t1", c))
 	require.Equal(t, "import/task/table/db1.t1", TableWorkflowID("task", "db1", "t1"))
+	// Names that are not printable ASCII are escaped (gRPC headers carry IDs).
+	require.Equal(t, "import/t/table/mocker_test.%C4%B1", TableWorkflowID("t", "mocker_test", "ı"))
+	require.Equal(t, "chunk/a%20b.%25/x%0A.sql:0", ChunkActivityID("a b", "%", mydump.Chunk{File: mydump.FileInfo{Path: "x\n.sql"}}))
+}
+
+func physicalConfig() *config.Config {
+	cfg := testConfig()
+	cfg.TikvImporter.Backend = config.BackendLocal
+	return cfg
+}
+
+// physChunk is a chunk result carrying a checksum derived from the chunk's
+// offset, so that sums can be checked exactly.
+func physChunk(ctx context.Context, in activities.ChunkInput) (*activities.ChunkResult, error) {
+	res, _ := okChunk(ctx, in)
+	res.Checksum = &activities.KVChecksum{Sum: uint64(in.Chunk.Offset+1) * 0x9e3779b97f4a7c15, KVs: 20, Bytes: 1000}
+	res.MaxIDs = &activities.AutoIDs{RowID: in.Chunk.RowIDMax, AutoIncrement: in.Chunk.RowIDMax + 5}
+	return res, nil
+}
+
+func sumOfChunks(n int) activities.KVChecksum {
+	var want activities.KVChecksum
+	for i := 0; i < n; i++ {
+		want.Add(activities.KVChecksum{Sum: uint64(i*100+1) * 0x9e3779b97f4a7c15, KVs: 20, Bytes: 1000})
+	}
+	return want
+}
+
+// physicalEnv mocks the physical-only activities on top of env: claims hand
+// out the node queues in order, and every pinned activity records the queue
+// it ran on.
+type physicalRecorder struct {
+	mu       sync.Mutex
+	claims   int
+	queues   map[string][]string // activity ID → task queues it ran on
+	post     []activities.PostProcessInput
+	ingested []activities.ImportEngineInput
+}
+
+func (r *physicalRecorder) ran(ctx context.Context) {
+	info := activity.GetInfo(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.queues[info.ActivityID] = append(r.queues[info.ActivityID], info.TaskQueue)
+}
+
+// physicalHooks replace the default behaviour of the physical activities.
+type physicalHooks struct {
+	importEngine func(ctx context.Context, in activities.ImportEngineInput) (*activities.ImportEngineResult, error)
+	postProcess  func(ctx context.Context, in activities.PostProcessInput) error
+}
+
+func (s *workflowSuite) physicalEnv(chunks int, hooks physicalHooks, nodes ...string) (*testsuite.TestWorkflowEnvironment, *activities.Activities, *physicalRecorder) {
+	env, a := s.envWithoutPostProcess(chunks)
+	rec := &physicalRecorder{queues: map[string][]string{}}
+	env.OnActivity(a.ClaimEngineNode, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ activities.ClaimEngineNodeInput) (*activities.ClaimEngineNodeResult, error) {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			q := nodes[min(rec.claims, len(nodes)-1)]
+			rec.claims++
+			return &activities.ClaimEngineNodeResult{NodeQueue: q}, nil
+		})
+	env.OnActivity(a.ImportEngine, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ImportEngineInput) (*activities.ImportEngineResult, error) {
+			rec.ran(ctx)
+			rec.mu.Lock()
+			rec.ingested = append(rec.ingested, in)
+			rec.mu.Unlock()
+			if hooks.importEngine != nil {
+				return hooks.importEngine(ctx, in)
+			}
+			return &activities.ImportEngineResult{}, nil
+		})
+	env.OnActivity(a.PostProcess, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.PostProcessInput) error {
+			rec.mu.Lock()
+			rec.post = append(rec.post, in)
+			rec.mu.Unlock()
+			if hooks.postProcess != nil {
+				return hooks.postProcess(ctx, in)
+			}
+			return nil
+		})
+	env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(nil)
+	return env, a, rec
+}
+
+func (s *workflowSuite) TestPhysicalTableRunsOnClaimedNode() {
+	env, a, rec := s.physicalEnv(3, physicalHooks{}, "tempest@node-a")
+	var mu sync.Mutex
+	var stamps []time.Time
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ChunkInput) (*activities.ChunkResult, error) {
+			rec.ran(ctx)
+			mu.Lock()
+			s.Require().NotNil(in.Timestamp, "physical chunks need the table's fixed timestamp")
+			stamps = append(stamps, *in.Timestamp)
+			mu.Unlock()
+			return physChunk(ctx, in)
+		})
+	tbl := fakeSource().DBs[0].Tables[0]
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p1", Config: physicalConfig(), Table: tbl})
+	s.Require().NoError(env.GetWorkflowError())
+	var res progress.Table
+	s.Require().NoError(env.GetWorkflowResult(&res))
+	s.Equal(3, res.ChunksDone)
+	s.Equal(int64(30), res.Rows)
+
+	s.Equal(1, rec.claims)
+	s.Equal([]string{"tempest@node-a"}, rec.queues["chunk/shop.orders/shop.orders.sql:100"])
+	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders"])
+	for _, ts := range stamps {
+		s.True(ts.Equal(stamps[0]), "every chunk must get the same timestamp")
+	}
+	s.Require().Len(rec.post, 1)
+	post := rec.post[0]
+	s.Require().NotNil(post.Checksum)
+	s.Equal(sumOfChunks(3), *post.Checksum)
+	s.Equal(activities.AutoIDs{RowID: 30, AutoIncrement: 35}, *post.MaxIDs)
+}
+
+func (s *workflowSuite) TestPhysicalNodeLossReencodesOnAnotherNode() {
+	env, a, rec := s.physicalEnv(3, physicalHooks{}, "tempest@dead", "tempest@alive")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ChunkInput) (*activities.ChunkResult, error) {
+			rec.ran(ctx)
+			// The first node dies after encoding the first chunk: whatever
+			// is scheduled on its queue is never picked up.
+			if in.EngineGeneration == 0 && in.Chunk.Offset > 0 {
+				return nil, temporal.NewTimeoutError(enums.TIMEOUT_TYPE_SCHEDULE_TO_START, nil)
+			}
+			return physChunk(ctx, in)
+		})
+	tbl := fakeSource().DBs[0].Tables[0]
+	cfg := physicalConfig()
+	cfg.Lightning.RegionConcurrency = 1
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p2", Config: cfg, Table: tbl})
+	s.Require().NoError(env.GetWorkflowError())
+	var res progress.Table
+	s.Require().NoError(env.GetWorkflowResult(&res))
+
+	s.Equal(2, rec.claims, "a new node must be claimed after the loss")
+	// Every chunk ran again on the new node, under new activity IDs.
+	for _, off := range []string{"0", "100", "200"} {
+		s.Equal([]string{"tempest@alive"}, rec.queues["chunk/shop.orders/shop.orders.sql:"+off+"#1"], "chunk %s", off)
+	}
+	s.Require().Len(rec.ingested, 1, "only the new generation is ingested")
+	s.Equal(1, rec.ingested[0].Generation)
+	s.Equal([]string{"tempest@alive"}, rec.queues["ingest/shop.orders#1"])
+	// Totals count the new generation only.
+	s.Equal(3, res.ChunksDone)
+	s.Equal(int64(30), res.Rows)
+	s.Require().Len(rec.post, 1)
+	s.Equal(sumOfChunks(3), *rec.post[0].Checksum)
+}
+
+func (s *workflowSuite) TestPhysicalNodeLostDuringIngestReencodes() {
+	env, a, rec := s.physicalEnv(2, physicalHooks{
+		importEngine: func(ctx context.Context, in activities.ImportEngineInput) (*activities.ImportEngineResult, error) {
+			if in.Generation == 0 {
+				return nil, temporal.NewTimeoutError(enums.TIMEOUT_TYPE_SCHEDULE_TO_START, nil)
+			}
+			return &activities.ImportEngineResult{}, nil
+		},
+	}, "tempest@dead", "tempest@alive")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ChunkInput) (*activities.ChunkResult, error) {
+			rec.ran(ctx)
+			return physChunk(ctx, in)
+		})
+	tbl := fakeSource().DBs[0].Tables[0]
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p3", Config: physicalConfig(), Table: tbl})
+	s.Require().NoError(env.GetWorkflowError())
+	s.Equal(2, rec.claims)
+	s.Equal([]string{"tempest@alive"}, rec.queues["chunk/shop.orders/shop.orders.sql:0#1"])
+	s.Require().Len(rec.post, 1)
+	s.Equal(sumOfChunks(2), *rec.post[0].Checksum)
+}
+
+func (s *workflowSuite) TestPhysicalChecksumMismatchFailsImport() {
+	attempts := 0
+	env, a, _ := s.physicalEnv(2, physicalHooks{
+		postProcess: func(context.Context, activities.PostProcessInput) error {
+			attempts++
+			return temporal.NewApplicationError("checksum mismatched remote vs local => (checksum: 1 vs 2)", "ChecksumMismatch")
+		},
+	}, "tempest@node-a")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(physChunk)
+	cfg := physicalConfig()
+	cfg.Lightning.TableConcurrency = 1
+	env.ExecuteWorkflow(ImportWorkflow, ImportInput{TaskID: "p4", Config: cfg})
+	err := env.GetWorkflowError()
+	s.Require().Error(err)
+	s.Contains(err.Error(), "checksum mismatched remote vs local")
+	s.Equal(1, attempts, "a checksum mismatch must not be retried")
+}
+
+func (s *workflowSuite) TestPhysicalTableContinuesAsNewKeepingEngineState() {
+	env, a, _ := s.physicalEnv(4, physicalHooks{}, "tempest@node-a")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(physChunk)
+	env.SetContinueAsNewSuggested(true)
+	tbl := fakeSource().DBs[0].Tables[0]
+	cfg := physicalConfig()
+	cfg.Lightning.RegionConcurrency = 1
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p5", Config: cfg, Table: tbl})
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(env.GetWorkflowError(), &can))
+	var next TableInput
+	s.Require().NoError(decodeContinueAsNewInput(can, &next))
+	s.Len(next.Remaining, 3)
+	s.Require().NotNil(next.Physical)
+	s.Equal("tempest@node-a", next.Physical.NodeQueue)
+	s.Equal(sumOfChunks(1), next.Physical.Checksum)
+	s.False(next.Physical.Timestamp.IsZero())
 }

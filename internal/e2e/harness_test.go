@@ -20,6 +20,8 @@ import (
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/launcher"
 	"github.com/tempestdb/tempest/internal/progress"
+	"github.com/tempestdb/tempest/internal/sandbox"
+	"github.com/tempestdb/tempest/internal/sandbox/tidb"
 	"github.com/tempestdb/tempest/internal/testenv"
 	"github.com/tempestdb/tempest/workflows"
 )
@@ -195,4 +197,48 @@ func writeHistory(t testing.TB, h *historypb.History, path string) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sandboxTarget is a private in-process sandbox cluster (PD, TiKV stores,
+// TiDB front) for physical-backend imports.
+type sandboxTarget struct {
+	kv  *sandbox.Cluster
+	srv *tidb.Server
+	db  *sql.DB
+}
+
+// startSandbox starts a sandbox cluster for one test; it stops with the
+// test.
+func startSandbox(t testing.TB) *sandboxTarget {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	kv, err := sandbox.StartKV(ctx, sandbox.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("start sandbox KV: %v", err)
+	}
+	t.Cleanup(func() { _ = kv.Stop() })
+	srv, err := tidb.Start(ctx, tidb.Options{KV: kv, DataDir: t.TempDir(), PDAddress: kv.PDAddress()})
+	if err != nil {
+		t.Fatalf("start sandbox TiDB: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	db, err := sql.Open("mysql", "root@tcp("+srv.SQLAddress()+")/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return &sandboxTarget{kv: kv, srv: srv, db: db}
+}
+
+// flags point an import at the sandbox: SQL, status port and PD (through
+// TiDB's /settings, as Lightning finds it without --pd-urls).
+func (s *sandboxTarget) flags(t testing.TB) []string {
+	t.Helper()
+	host, port, ok := strings.Cut(s.srv.SQLAddress(), ":")
+	_, status, ok2 := strings.Cut(s.srv.StatusAddress(), ":")
+	if !ok || !ok2 {
+		t.Fatalf("unexpected sandbox addresses %s / %s", s.srv.SQLAddress(), s.srv.StatusAddress())
+	}
+	return []string{"--tidb-host", host, "--tidb-port", port, "--tidb-status", status, "--tidb-user", "root"}
 }

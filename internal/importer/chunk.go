@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/kv"
 	"github.com/tempestdb/tempest/internal/mydump"
 	"github.com/tempestdb/tempest/internal/parser"
 	"github.com/tempestdb/tempest/internal/storage"
@@ -20,6 +22,11 @@ type ChunkJob struct {
 	Table  string
 	Key    string // stable chunk key (file:offset), see workflows.ChunkKey
 	Chunk  mydump.Chunk
+
+	// Physical backend only: the table's fixed CURRENT_TIMESTAMP value and
+	// the generation of its engine (see physical.EngineRef).
+	Timestamp        time.Time
+	EngineGeneration int
 }
 
 // ChunkStats counts what a chunk has written so far.
@@ -52,6 +59,10 @@ type ChunkPosition struct {
 type ChunkOutcome struct {
 	Stats   ChunkStats
 	Resumed bool
+	// Physical backend only: the checksum of every pair the chunk encoded
+	// and the largest auto IDs it used.
+	Checksum kv.Checksum
+	MaxIDs   kv.MaxIDs
 }
 
 // rowSink is where a chunk's rows go. Append buffers one row and says when
@@ -92,8 +103,21 @@ func (im *Importer) ImportChunk(ctx context.Context, job ChunkJob, resume *Chunk
 	switch {
 	case committed != nil:
 		start, resumed = *committed, true
+	case cfg.IsPhysical():
+		// The engine keeps no committed position: re-encode from the
+		// chunk's start so that the outcome's checksum covers all of it
+		// (see physicalSink).
 	case resume != nil && resume.Offset > start.Offset:
 		start, resumed = *resume, true
+	}
+	fin, _ := sink.(finisher)
+	succeeded := false
+	if fin != nil {
+		defer func() {
+			if !succeeded {
+				fin.Abort()
+			}
+		}()
 	}
 
 	store, err := storage.Parse(cfg.Mydumper.DataSourceDir)
@@ -163,7 +187,17 @@ func (im *Importer) ImportChunk(ctx context.Context, job ChunkJob, resume *Chunk
 		return ChunkOutcome{}, classifyWriteError(err)
 	}
 	stats.Bytes = chunkBytesDone(job.Chunk, -1)
-	return ChunkOutcome{Stats: stats, Resumed: resumed}, nil
+	out := ChunkOutcome{Stats: stats, Resumed: resumed}
+	if fin != nil {
+		if err := fin.Finish(ctx); err != nil {
+			return ChunkOutcome{}, fmt.Errorf("finish chunk %s: %w", job.Key, err)
+		}
+		if ps, ok := sink.(*physicalSink); ok {
+			out.Checksum, out.MaxIDs = ps.res.Checksum, ps.res.MaxIDs
+		}
+	}
+	succeeded = true
+	return out, nil
 }
 
 // chunkBytesDone is the source bytes a chunk has consumed up to offset (-1:

@@ -12,16 +12,22 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
+	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/logical"
+	"github.com/tempestdb/tempest/internal/physical"
 )
 
 // PasswordSource resolves the target password for a task config (whose own
@@ -59,52 +65,91 @@ type Importer struct {
 	logger   *zap.Logger
 	password PasswordSource
 	opts     Options
+	phys     *physical.Physical
 
 	mu       sync.Mutex
-	backends map[string]*logical.Backend // by target identity
+	backends map[string]*cachedBackend // by task and config
 }
+
+// cachedBackend is a task's connection pool on this worker.
+type cachedBackend struct {
+	be       *logical.Backend
+	lastUsed time.Time
+}
+
+// backendIdleTimeout closes the pools of tasks this worker has not served for
+// a while: a long-lived worker serves many tasks, and Cleanup runs on only
+// one of the workers that served a task.
+const backendIdleTimeout = 10 * time.Minute
 
 // New returns an Importer.
 func New(logger *zap.Logger, password PasswordSource, opts Options) *Importer {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	return &Importer{logger: logger, password: password, opts: opts, backends: map[string]*logical.Backend{}}
+	return &Importer{logger: logger, password: password, opts: opts, backends: map[string]*cachedBackend{},
+		phys: physical.New(logger.Named("physical"), opts.SortedKVDir)}
 }
 
 // Close closes the cached connection pools.
 func (im *Importer) Close() error {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	var errs []error
+	errs := []error{im.phys.Close()}
 	for k, b := range im.backends {
-		errs = append(errs, b.Close())
+		errs = append(errs, b.be.Close())
 		delete(im.backends, k)
 	}
 	return errors.Join(errs...)
 }
 
-// logicalBackend returns the cached SQL backend of the task's target,
-// opening it on first use. Tasks that share a target, user and session
-// settings share the pool.
-func (im *Importer) logicalBackend(ctx context.Context, cfg *config.Config) (*logical.Backend, error) {
-	key := fmt.Sprintf("%s:%d/%s/%s/%v/%d", cfg.TiDB.Host, cfg.TiDB.Port, cfg.TiDB.User, cfg.TiDB.SQLMode,
-		cfg.TiDB.SessionVars, cfg.Lightning.RegionConcurrency)
+// logicalBackend returns the SQL backend of a task on this worker, opening
+// it on first use, so that the task's chunk activities share one pool. The
+// key includes the whole (redacted) config: a backend holds task settings
+// (strategy, budgets, schema charset) and per-task state (whether the
+// task-info tables were created).
+func (im *Importer) logicalBackend(ctx context.Context, taskID string, cfg *config.Config) (*logical.Backend, error) {
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	sum := sha256.Sum256(cfgJSON)
+	key := taskID + "/" + hex.EncodeToString(sum[:8])
+	now := time.Now()
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	if b, ok := im.backends[key]; ok {
-		return b, nil
+	for k, c := range im.backends {
+		if k != key && now.Sub(c.lastUsed) > backendIdleTimeout {
+			_ = c.be.Close()
+			delete(im.backends, k)
+		}
+	}
+	if c, ok := im.backends[key]; ok {
+		c.lastUsed = now
+		return c.be, nil
 	}
 	password, err := im.password(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("resolve password for %s:%d: %w", cfg.TiDB.Host, cfg.TiDB.Port, err)
 	}
-	b, err := logical.Open(ctx, cfg, password, im.logger.Named("logical"))
+	be, err := logical.Open(ctx, cfg, password, im.logger.Named("logical"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to target %s:%d: %w", cfg.TiDB.Host, cfg.TiDB.Port, err)
 	}
-	im.backends[key] = b
-	return b, nil
+	im.backends[key] = &cachedBackend{be: be, lastUsed: now}
+	return be, nil
+}
+
+// releaseTask closes this worker's pools of a task.
+func (im *Importer) releaseTask(taskID string) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for k, c := range im.backends {
+		if strings.HasPrefix(k, taskID+"/") {
+			_ = c.be.Close()
+			delete(im.backends, k)
+		}
+	}
 }
 
 // PermanentError is an error no retry can fix: bad input, bad config, a spent

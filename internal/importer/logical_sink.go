@@ -23,10 +23,13 @@ type logicalSink struct {
 
 func (im *Importer) rowSinkFor(ctx context.Context, job ChunkJob) (rowSink, error) {
 	cfg := job.Config
-	if !cfg.IsLogical() {
-		return nil, permanent("ConfigError", fmt.Errorf("chunk %s: the physical backend is not available yet; use --backend tidb", job.Key))
+	if cfg.IsPhysical() {
+		return im.physicalSinkFor(ctx, job)
 	}
-	be, err := im.logicalBackend(ctx, cfg)
+	if !cfg.IsLogical() {
+		return nil, permanent("ConfigError", fmt.Errorf("chunk %s: backend %q is not supported", job.Key, cfg.TikvImporter.Backend))
+	}
+	be, err := im.logicalBackend(ctx, job.TaskID, cfg)
 	if err != nil {
 		return nil, err
 	}

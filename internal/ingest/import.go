@@ -100,7 +100,7 @@ func ImportEngine(ctx context.Context, eng *engine.Engine, c *Client, opts Impor
 		}
 	}
 
-	r := &importRun{c: c, eng: eng, ts: ts, log: log, progress: progress, uuidBase: eng.UUID()}
+	r := &importRun{c: c, eng: eng, ts: ts, log: log, progress: progress}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.ctx, r.cancel = runCtx, cancel
@@ -171,11 +171,10 @@ type regionJob struct {
 }
 
 type importRun struct {
-	c        *Client
-	eng      *engine.Engine
-	ts       uint64
-	log      *zap.Logger
-	uuidBase []byte
+	c   *Client
+	eng *engine.Engine
+	ts  uint64
+	log *zap.Logger
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc

@@ -40,7 +40,12 @@ func (s *storeConns) conn(ctx context.Context, storeID uint64) (*grpc.ClientConn
 	if err != nil {
 		return nil, err
 	}
-	return s.dial(storeID, st.GetAddress())
+	addr := st.GetAddress()
+	if isTiFlash(st) && st.GetPeerAddress() != "" {
+		// TiFlash serves the import service on its proxy's peer address.
+		addr = st.GetPeerAddress()
+	}
+	return s.dial(storeID, addr)
 }
 
 func (s *storeConns) dial(storeID uint64, addr string) (*grpc.ClientConn, error) {

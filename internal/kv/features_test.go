@@ -42,6 +42,12 @@ func TestFreshTableIDs(t *testing.T) {
 	if got := indexIDs(tbl); got["PRIMARY"] != 1 || got["kc"] != 2 || got["b"] != 3 {
 		t.Fatalf("index ids %v", got)
 	}
+	// Foreign keys get an implicit index after all declared ones unless an
+	// index already starts with their columns.
+	tbl = mustTable(t, "CREATE TABLE t (a INT, b INT, c INT, CONSTRAINT fa FOREIGN KEY (a) REFERENCES p(x), FOREIGN KEY (c) REFERENCES p(y), KEY kb(b, a), UNIQUE KEY (c, b))", 10)
+	if got := indexIDs(tbl); got["kb"] != 1 || got["c"] != 2 || got["fa"] != 3 || len(got) != 3 {
+		t.Fatalf("fk index ids %v", got)
+	}
 	// INT_ONLY default: composite / varchar PKs are nonclustered unless CLUSTERED.
 	for sql, want := range map[string]bool{
 		"CREATE TABLE t (a INT, b INT, PRIMARY KEY(a, b))":           false,

@@ -116,8 +116,9 @@ func BuildTableInfo(stmt *ast.CreateTableStmt, tableID int64) (*TableInfo, error
 
 // resolveCharset derives (charset, collation) the way TiDB does for a
 // column or table: an explicit collation wins and implies its charset; a
-// charset alone takes its default collation, except that a charset equal to
-// the enclosing one inherits the enclosing collation.
+// charset alone takes its default collation (utf8mb4_bin for utf8mb4); no
+// charset inherits the enclosing table's. The database default is assumed to
+// be utf8mb4/utf8mb4_bin: the status API schema is exact where it is not.
 func resolveCharset(cs, coll, parentCS, parentColl string) (string, string, error) {
 	cs, coll = strings.ToLower(cs), strings.ToLower(coll)
 	switch {
@@ -133,9 +134,6 @@ func resolveCharset(cs, coll, parentCS, parentColl string) (string, string, erro
 	case cs != "":
 		if cs == "utf8mb3" {
 			cs = "utf8"
-		}
-		if cs == parentCS && parentColl != "" {
-			return cs, parentColl, nil
 		}
 		d, err := charset.GetDefaultCollation(cs)
 		if err != nil {
@@ -367,10 +365,8 @@ func isSingleIntPK(t *TableInfo, keys []*ast.IndexPartSpecification) bool {
 
 func buildIndices(t *TableInfo, constraints []*ast.Constraint) error {
 	used := map[string]bool{}
-	// Implicit indexes for foreign keys are appended as extra constraints
-	// while iterating, so they come last, as in TiDB.
-	for i := 0; i < len(constraints); i++ {
-		constr := constraints[i]
+	var fks []*ast.Constraint
+	for _, constr := range constraints {
 		var unique, primary bool
 		switch constr.Tp {
 		case ast.ConstraintPrimaryKey:
@@ -406,9 +402,7 @@ func buildIndices(t *TableInfo, constraints []*ast.Constraint) error {
 			unique = true
 		case ast.ConstraintKey, ast.ConstraintIndex:
 		case ast.ConstraintForeignKey:
-			if !hasIndexPrefix(t, constraints[:i], constr.Keys) {
-				constraints = append(constraints, &ast.Constraint{Tp: ast.ConstraintIndex, Name: constr.Name, Keys: constr.Keys})
-			}
+			fks = append(fks, constr)
 			continue
 		case ast.ConstraintFulltext:
 			return fmt.Errorf("kv: table %s: FULLTEXT index is not supported", t.Name)
@@ -444,6 +438,31 @@ func buildIndices(t *TableInfo, constraints []*ast.Constraint) error {
 		used[strings.ToLower(idx.Name)] = true
 		t.Indices = append(t.Indices, idx)
 	}
+	// TiDB (FK support, 6.6+) adds an index for every foreign key whose
+	// columns no index covers as a prefix, after all declared indexes, named
+	// after the foreign key (fk_N when unnamed).
+	for n, fk := range fks {
+		if len(fk.Keys) == 1 && t.PKIsHandle {
+			if c := t.HandleColumn(); c != nil && strings.EqualFold(c.Name, fk.Keys[0].Column.Name.O) {
+				continue
+			}
+		}
+		if hasIndexPrefix(t, fk.Keys) {
+			continue
+		}
+		idx := &IndexInfo{ID: int64(len(t.Indices) + 1), State: StatePublic, Name: fk.Name}
+		if idx.Name == "" {
+			idx.Name = "fk_" + strconv.Itoa(n+1)
+		}
+		for _, k := range fk.Keys {
+			c := t.FindColumn(k.Column.Name.O)
+			if c == nil {
+				return fmt.Errorf("kv: table %s: foreign key column %s not found", t.Name, k.Column.Name.O)
+			}
+			idx.Columns = append(idx.Columns, IndexColumn{Name: c.Name, Offset: c.Offset, Length: tidbtypes.UnspecifiedLength})
+		}
+		t.Indices = append(t.Indices, idx)
+	}
 	return nil
 }
 
@@ -462,22 +481,16 @@ func indexName(constr *ast.Constraint, idx *IndexInfo, used map[string]bool) str
 	return name
 }
 
-// hasIndexPrefix reports whether an index (or primary key) already built
-// from earlier constraints starts with the given columns.
-func hasIndexPrefix(t *TableInfo, earlier []*ast.Constraint, keys []*ast.IndexPartSpecification) bool {
-	for _, c := range earlier {
-		switch c.Tp {
-		case ast.ConstraintPrimaryKey, ast.ConstraintKey, ast.ConstraintIndex,
-			ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
-		default:
-			continue
-		}
-		if len(c.Keys) < len(keys) {
+// hasIndexPrefix reports whether a built index starts with the given
+// columns.
+func hasIndexPrefix(t *TableInfo, keys []*ast.IndexPartSpecification) bool {
+	for _, idx := range t.Indices {
+		if len(idx.Columns) < len(keys) {
 			continue
 		}
 		ok := true
 		for i, k := range keys {
-			if c.Keys[i].Column == nil || k.Column == nil || c.Keys[i].Column.Name.L != k.Column.Name.L {
+			if k.Column == nil || !strings.EqualFold(idx.Columns[i].Name, k.Column.Name.O) {
 				ok = false
 				break
 			}

@@ -110,14 +110,21 @@ func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Conn, erro
 		// "address namespace": what DialForControl needs to find this server.
 		_ = os.WriteFile(filepath.Join(stateDir, addressFile), []byte(srv.FrontendAddress()+" "+srv.Namespace()+"\n"), 0o644)
 	}
+	// An ephemeral server has no state directory: engines then go to the
+	// importer's default under the system temp directory.
+	sortedKVDir := ""
+	if stateDir != "" {
+		sortedKVDir = filepath.Join(stateDir, "sorted-kv")
+	}
 	imp := importer.New(logger.Named("importer"), importer.StaticPassword(opts.Password), importer.Options{
-		SortedKVDir: filepath.Join(stateDir, "sorted-kv"),
+		SortedKVDir: sortedKVDir,
 	})
 	nodeID := cfg.Temporal.NodeID
 	if nodeID == "" {
 		nodeID, _ = os.Hostname()
 	}
-	w, err := workerhost.Start(c, activities.New(logger.Named("activities"), imp), workerhost.Options{
+	acts := activities.New(logger.Named("activities"), imp, workerhost.NodeQueue(tq, nodeID))
+	w, err := workerhost.Start(c, acts, workerhost.Options{
 		TaskQueue: tq, NodeID: nodeID, MaxConcurrentActivities: cfg.Lightning.RegionConcurrency + 4,
 	})
 	if err != nil {

@@ -137,6 +137,10 @@ func (b *Backend) LoadChunkPosition(ctx context.Context, taskID int64, chunkKey 
 			return ChunkPosition{}, false, nil
 		}
 		if err == nil {
+			// row_id -1 marks a row created before any batch committed.
+			if p.RowID < 0 {
+				return ChunkPosition{}, false, nil
+			}
 			return p, true, nil
 		}
 		if !isTransient(err) || attempt+1 >= b.retry.attempts {

@@ -96,6 +96,9 @@ type resolvedColumns struct {
 type ChunkWriter struct {
 	b     *Backend
 	t     ChunkTarget
+	// progressRowReady: the chunk's progress row exists (see
+	// ensureProgressRow).
+	progressRowReady bool
 	table string
 	verb  string
 
@@ -447,8 +450,29 @@ func (w *ChunkWriter) checkBudgets(ctx context.Context, res WriteResult) error {
 	return nil
 }
 
+// ensureProgressRow creates the chunk's progress row, as "nothing
+// committed" (row_id -1), in its own autocommit statement. The batch
+// transactions then lock an existing row by primary key, which takes a
+// record lock only: locking a missing row would take a gap lock, and two
+// chunks inserting their first progress rows into the same gap deadlock
+// (and every rolled-back attempt burns AUTO_INCREMENT values on the target).
+func (w *ChunkWriter) ensureProgressRow(ctx context.Context) error {
+	if w.progressRowReady || !w.progressEnabled() {
+		return nil
+	}
+	if err := w.b.execRetry(ctx, "INSERT IGNORE INTO "+w.b.progressTable()+
+		" (`task_id`, `chunk_key`, `end_offset`, `row_id`) VALUES (?, ?, 0, -1)", w.t.TaskID, w.t.ChunkKey); err != nil {
+		return fmt.Errorf("creating progress row of chunk %q: %w", w.t.ChunkKey, err)
+	}
+	w.progressRowReady = true
+	return nil
+}
+
 // flushOnce is one attempt at the batch transaction.
 func (w *ChunkWriter) flushOnce(ctx context.Context) (res WriteResult, err error) {
+	if err := w.ensureProgressRow(ctx); err != nil {
+		return res, err
+	}
 	conn, err := w.b.db.Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("getting a connection for %s: %w", w.table, err)
@@ -477,7 +501,7 @@ func (w *ChunkWriter) flushOnce(ctx context.Context) (res WriteResult, err error
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return res, fmt.Errorf("locking progress of chunk %q: %w", w.t.ChunkKey, err)
-		default:
+		case rid >= 0: // -1: the row exists but nothing was committed yet
 			skipUpTo = rid
 		}
 	}

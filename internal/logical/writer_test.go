@@ -134,9 +134,10 @@ func TestBatchingByRowsAndBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 4 data statements (3+3+3+1) plus the progress upsert.
-		if d := comInsert(t, b) - before; d != 5 {
-			t.Fatalf("%d INSERT statements, want 5", d)
+		// 4 data statements (3+3+3+1), the progress upsert, and the
+		// creation of the chunk's progress row before its first batch.
+		if d := comInsert(t, b) - before; d != 6 {
+			t.Fatalf("%d INSERT statements, want 6", d)
 		}
 		if res.Rows != 10 || res.EndOffset != 100 || res.RowID != 10 {
 			t.Fatalf("result %+v", res)

@@ -59,14 +59,26 @@
 // # Fault switch
 //
 // Cluster.Faults() returns a concurrency-safe list of rules, each matching
-// an RPC kind (Write, Ingest, SplitRegion, SwitchMode, ScatterRegion) and
-// optionally a store, firing for the next Count matching calls and/or with a
-// Probability. Region-error kinds (NotLeader, EpochNotMatch, ServerIsBusy,
-// RegionNotFound, DiskFull) come back as the errorpb variant in the RPC's
+// an RPC kind (Write, Ingest, SplitRegion, SwitchMode, ScatterRegion),
+// firing for the next Count matching calls and/or with a Probability,
+// optionally only for one store and/or region. Region-error
+// kinds (NotLeader, EpochNotMatch, ServerIsBusy, RegionNotFound, DiskFull,
+// StaleCommand, ReadIndexNotReady, and Message for a bare message such as
+// "raft: proposal dropped") come back as the errorpb variant in the RPC's
 // error field; DropStream fails the call with gRPC Unavailable (on Write,
 // after AfterBatches batches, i.e. mid-stream); SlowWrite delays each Write
 // batch; ScatterRunning makes GetOperator report RUNNING for a few polls.
 // Every fired fault is logged and countable (Faults.Fired, FiredCount).
+//
+// # In-process API
+//
+// StartKV/Stop, PDAddress, StoreAddresses; Scan, Get, Put, Delete over raw
+// TiDB keys (Put/Delete bypass the import path, for logical SQL writes of
+// the TiDB front); Regions, RegionByRawKey, RegionByID, TransferLeader;
+// Corrupt for checksum-mismatch tests; Stats, StoresInImportMode, PDState.
+// Stores never leave import mode on their own (TiKV would after
+// import-mode-timeout): a store still in import mode after an import is a
+// bug in the importer that tests should see.
 //
 // # Invariants
 //

@@ -48,17 +48,27 @@ const (
 	// the regions of the affected ScatterRegion call as RUNNING for Polls
 	// polls before SUCCESS. Only meaningful with RPCScatterRegion.
 	FaultScatterRunning
+	// FaultStaleCommand returns errorpb.StaleCommand (split retries it).
+	FaultStaleCommand
+	// FaultReadIndexNotReady returns errorpb.ReadIndexNotReady.
+	FaultReadIndexNotReady
+	// FaultMessage returns an errorpb.Error carrying only Message (e.g.
+	// "raft: proposal dropped", or any error the importer does not know).
+	FaultMessage
 )
 
 var faultKindNames = map[FaultKind]string{
-	FaultNotLeader:      "NotLeader",
-	FaultEpochNotMatch:  "EpochNotMatch",
-	FaultServerIsBusy:   "ServerIsBusy",
-	FaultRegionNotFound: "RegionNotFound",
-	FaultDiskFull:       "DiskFull",
-	FaultDropStream:     "DropStream",
-	FaultSlowWrite:      "SlowWrite",
-	FaultScatterRunning: "ScatterRunning",
+	FaultNotLeader:         "NotLeader",
+	FaultEpochNotMatch:     "EpochNotMatch",
+	FaultServerIsBusy:      "ServerIsBusy",
+	FaultRegionNotFound:    "RegionNotFound",
+	FaultDiskFull:          "DiskFull",
+	FaultDropStream:        "DropStream",
+	FaultSlowWrite:         "SlowWrite",
+	FaultScatterRunning:    "ScatterRunning",
+	FaultStaleCommand:      "StaleCommand",
+	FaultReadIndexNotReady: "ReadIndexNotReady",
+	FaultMessage:           "Message",
 }
 
 func (k FaultKind) String() string {
@@ -75,6 +85,10 @@ type Fault struct {
 	// Store restricts the rule to one store ID; 0 matches every store (and
 	// PD-side RPCs, which have no store).
 	Store uint64
+	// Region restricts the rule to calls for one region ID (the context's
+	// region; for Write the meta's; for ScatterRegion the first region);
+	// 0 matches every region.
+	Region uint64
 	// Count is how many matching calls the rule affects before it is
 	// removed. 0 means unlimited (use Probability or remove with Clear).
 	Count int
@@ -89,13 +103,16 @@ type Fault struct {
 	// Polls is how many GetOperator polls a FaultScatterRunning keeps
 	// reporting RUNNING (at least 1).
 	Polls int
+	// Message is the error message of FaultMessage.
+	Message string
 }
 
 // FiredFault records one fault that took effect.
 type FiredFault struct {
-	RPC   RPC
-	Kind  FaultKind
-	Store uint64
+	RPC    RPC
+	Kind   FaultKind
+	Store  uint64
+	Region uint64
 }
 
 // Faults is the sandbox's fault switch. All methods are safe for
@@ -154,16 +171,16 @@ func (f *Faults) FiredCount(rpc RPC, kind FaultKind) int {
 	return n
 }
 
-// take returns the fault to apply to a call of rpc on store (0 for PD), or
-// nil. A returned fault has been consumed and logged.
-func (f *Faults) take(rpc RPC, store uint64) *Fault {
+// take returns the fault to apply to a call of rpc on store (0 for PD) for
+// region, or nil. A returned fault has been consumed and logged.
+func (f *Faults) take(rpc RPC, store, region uint64) *Fault {
 	if f == nil {
 		return nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, r := range f.rules {
-		if r.RPC != rpc || (r.Store != 0 && r.Store != store) {
+		if r.RPC != rpc || (r.Store != 0 && r.Store != store) || (r.Region != 0 && r.Region != region) {
 			continue
 		}
 		if r.Probability > 0 && r.Probability < 1 && f.rng.Float64() >= r.Probability {
@@ -176,7 +193,7 @@ func (f *Faults) take(rpc RPC, store uint64) *Fault {
 				f.rules = append(f.rules[:i:i], f.rules[i+1:]...)
 			}
 		}
-		f.fired = append(f.fired, FiredFault{RPC: rpc, Kind: c.Kind, Store: store})
+		f.fired = append(f.fired, FiredFault{RPC: rpc, Kind: c.Kind, Store: store, Region: region})
 		return &c
 	}
 	return nil

@@ -352,20 +352,24 @@ func (t *regionTable) split(id uint64, epoch *metapb.RegionEpoch, keys [][]byte)
 	return append(out, r.clone()), nil
 }
 
-// scatterRegion moves the leader of region id to the next store. With
+// scatterRegions moves the leader of each region to the next store. With
 // every region replicated on every store, moving leaders is the only
-// placement change "scatter" can make. It returns false if id is unknown.
-func (t *regionTable) scatterRegion(id uint64) (bool, error) {
+// placement change "scatter" can make. It returns the unknown IDs and saves
+// once for the whole batch.
+func (t *regionTable) scatterRegions(ids []uint64) (unknown []uint64, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, ok := t.byID[id]
-	if !ok {
-		return false, nil
+	for _, id := range ids {
+		r, ok := t.byID[id]
+		if !ok {
+			unknown = append(unknown, id)
+			continue
+		}
+		i := slices.IndexFunc(r.Peers, func(p peerState) bool { return p.StoreID == r.Leader })
+		r.Leader = r.Peers[(i+1)%len(r.Peers)].StoreID
+		t.scatter++
 	}
-	i := slices.IndexFunc(r.Peers, func(p peerState) bool { return p.StoreID == r.Leader })
-	r.Leader = r.Peers[(i+1)%len(r.Peers)].StoreID
-	t.scatter++
-	return true, t.saveLocked()
+	return unknown, t.saveLocked()
 }
 
 // transferLeader makes store the leader of region id.

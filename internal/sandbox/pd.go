@@ -3,10 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -294,7 +294,7 @@ func (s *pdServer) ScatterRegion(ctx context.Context, req *pdpb.ScatterRegionReq
 		}
 		ids = []uint64{id}
 	}
-	f := s.c.faults.take(RPCScatterRegion, 0)
+	f := s.c.faults.take(RPCScatterRegion, 0, ids[0])
 	polls := 0
 	if f != nil {
 		switch f.Kind {
@@ -310,20 +310,17 @@ func (s *pdServer) ScatterRegion(ctx context.Context, req *pdpb.ScatterRegionReq
 			return &pdpb.ScatterRegionResponse{Header: s.errHeader(pdpb.ErrorType_UNKNOWN, "sandbox: injected %s", f.Kind)}, nil
 		}
 	}
-	var failed []uint64
-	for _, id := range ids {
-		ok, err := s.c.table.scatterRegion(id)
-		if err != nil {
-			return nil, status.Errorf(codes.Internal, "sandbox: scatter: %v", err)
-		}
-		if !ok {
-			failed = append(failed, id)
-			continue
-		}
-		s.opMu.Lock()
-		s.ops[id] = &scatterOp{runningPolls: polls}
-		s.opMu.Unlock()
+	failed, err := s.c.table.scatterRegions(ids)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "sandbox: scatter: %v", err)
 	}
+	s.opMu.Lock()
+	for _, id := range ids {
+		if !slices.Contains(failed, id) {
+			s.ops[id] = &scatterOp{runningPolls: polls}
+		}
+	}
+	s.opMu.Unlock()
 	if len(ids) == 1 && len(failed) == 1 {
 		return &pdpb.ScatterRegionResponse{Header: s.errHeader(pdpb.ErrorType_REGION_NOT_FOUND, "region %d not found", ids[0])}, nil
 	}
@@ -465,12 +462,10 @@ func (s *pdServer) persist() error {
 	return nil
 }
 
-var errNoStore = errors.New("sandbox: unknown store")
-
 func (c *Cluster) storeMeta(id uint64) *metapb.Store {
 	st, ok := c.storeByID[id]
 	if !ok {
-		c.log.Warn("sandbox: store meta requested for unknown store", zap.Uint64("store", id), zap.Error(errNoStore))
+		c.log.Warn("sandbox: store meta requested for unknown store", zap.Uint64("store", id))
 		return nil
 	}
 	return &metapb.Store{

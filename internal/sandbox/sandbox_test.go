@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -358,6 +359,23 @@ func TestIngestRegionErrors(t *testing.T) {
 	if err != nil || resp.GetError() == nil || resp.GetError().GetMessage() == "" {
 		t.Fatalf("missing follower SST: %v %v", err, resp.GetError())
 	}
+	// Peers that received different data for one SST are refused.
+	for _, p := range left.Peers {
+		if p.StoreId == left.Leader.StoreId {
+			continue
+		}
+		data := []kvPair{{"b", "1"}}
+		if p.StoreId == left.Peers[2].StoreId || (left.Peers[2].StoreId == left.Leader.StoreId && p.StoreId == left.Peers[1].StoreId) {
+			data = []kvPair{{"b", "different"}}
+		}
+		if wr, err := writeSST(ctx, conns[p.StoreId], left, uuid, 5, data, 10); err != nil || wr.GetError() != nil {
+			t.Fatalf("write: %v %v", err, wr.GetError())
+		}
+	}
+	resp, err = conns[left.Leader.StoreId].importer.MultiIngest(ctx, &import_sstpb.MultiIngestRequest{Context: regionCtx(left), Ssts: wr.GetMetas()})
+	if err != nil || !strings.Contains(resp.GetError().GetMessage(), "differs between peers") {
+		t.Fatalf("diverging peers: %v %v", err, resp.GetError())
+	}
 	if got := scanAll(t, c, nil, nil); len(got) != 0 {
 		t.Fatalf("nothing should be visible: %v", got)
 	}
@@ -422,12 +440,17 @@ func TestFaultsRegionErrors(t *testing.T) {
 		{FaultServerIsBusy, func(e *errorpb.Error) bool { return e.GetServerIsBusy() != nil }},
 		{FaultRegionNotFound, func(e *errorpb.Error) bool { return e.GetRegionNotFound().GetRegionId() == r.ID }},
 		{FaultDiskFull, func(e *errorpb.Error) bool { return len(e.GetDiskFull().GetStoreId()) == 1 }},
+		{FaultStaleCommand, func(e *errorpb.Error) bool { return e.GetStaleCommand() != nil }},
+		{FaultReadIndexNotReady, func(e *errorpb.Error) bool { return e.GetReadIndexNotReady().GetRegionId() == r.ID }},
+		{FaultMessage, func(e *errorpb.Error) bool {
+			return e.GetMessage() == "raft: proposal dropped" && e.GetNotLeader() == nil && e.GetServerIsBusy() == nil
+		}},
 	}
 	for _, k := range kinds {
 		t.Run(k.kind.String(), func(t *testing.T) {
 			f := c.Faults()
 			// Ingest: the injected error, then (rule exhausted) success.
-			f.Inject(Fault{RPC: RPCIngest, Kind: k.kind, Store: r.Leader.StoreId, Count: 1})
+			f.Inject(Fault{RPC: RPCIngest, Kind: k.kind, Store: r.Leader.StoreId, Count: 1, Message: "raft: proposal dropped"})
 			resp, err := leader.importer.MultiIngest(ctx, &import_sstpb.MultiIngestRequest{Context: regionCtx(r)})
 			if err != nil || !k.check(resp.GetError()) {
 				t.Fatalf("ingest: %v %v", err, resp.GetError())
@@ -437,13 +460,13 @@ func TestFaultsRegionErrors(t *testing.T) {
 				t.Fatalf("ingest after fault: %v %v", err, resp.GetError())
 			}
 			// Split.
-			f.Inject(Fault{RPC: RPCSplitRegion, Kind: k.kind, Count: 1})
+			f.Inject(Fault{RPC: RPCSplitRegion, Kind: k.kind, Count: 1, Message: "raft: proposal dropped"})
 			sresp, err := leader.tikv.SplitRegion(ctx, &kvrpcpb.SplitRegionRequest{Context: regionCtx(r), SplitKeys: [][]byte{[]byte("x")}})
 			if err != nil || !k.check(sresp.GetRegionError()) {
 				t.Fatalf("split: %v %v", err, sresp.GetRegionError())
 			}
 			// Write: in WriteResponse.error.store_error.
-			f.Inject(Fault{RPC: RPCWrite, Kind: k.kind, Count: 1})
+			f.Inject(Fault{RPC: RPCWrite, Kind: k.kind, Count: 1, Message: "raft: proposal dropped"})
 			wr, err := writeSST(ctx, leader, r, newUUID(t), 1, []kvPair{{"a", "1"}, {"b", "2"}, {"c", "3"}}, 1)
 			if err != nil || !k.check(wr.GetError().GetStoreError()) {
 				t.Fatalf("write: %v %v", err, wr.GetError())
@@ -479,6 +502,12 @@ func TestFaultsTransport(t *testing.T) {
 	f.Inject(Fault{RPC: RPCWrite, Kind: FaultDropStream, Store: 2, Count: 1})
 	if wr, err := writeSST(ctx, conns[1], r, newUUID(t), 1, pairs, 1); err != nil || wr.GetError() != nil {
 		t.Fatalf("other store: %v %v", err, wr.GetError())
+	}
+	f.Clear()
+	// The region filter: a rule for another region does not fire.
+	f.Inject(Fault{RPC: RPCIngest, Kind: FaultServerIsBusy, Region: r.ID + 1, Count: 1})
+	if resp, err := conns[1].importer.MultiIngest(ctx, &import_sstpb.MultiIngestRequest{Context: regionCtx(r)}); err != nil || resp.GetError() != nil {
+		t.Fatalf("other region's fault fired: %v %v", err, resp.GetError())
 	}
 	f.Clear()
 

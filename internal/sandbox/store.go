@@ -264,13 +264,16 @@ func (w *sstWriter) finish(meta *import_sstpb.SSTMeta) []*import_sstpb.SSTMeta {
 	return append(metas, mk("write"))
 }
 
-// hasStaged reports whether uuid was written (and not yet ingested) or was
-// already ingested on this store.
-func (s *store) hasStaged(uuid []byte) (staged, ingested bool) {
+// hasStaged reports whether uuid was written (and not yet ingested) on this
+// store, with how many pairs and bytes, or whether it was already ingested.
+func (s *store) hasStaged(uuid []byte) (st stagedSST, staged, ingested bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, staged = s.staged[string(uuid)]
-	return staged, s.ingested[string(uuid)]
+	p, staged := s.staged[string(uuid)]
+	if staged {
+		st = *p
+	}
+	return st, staged, s.ingested[string(uuid)]
 }
 
 var errNotStaged = errors.New("sst not found")

@@ -79,6 +79,16 @@ func (c *Cluster) faultRegionError(f *Fault, store, regionID uint64) *errorpb.Er
 		return &errorpb.Error{Message: msg, RegionNotFound: &errorpb.RegionNotFound{RegionId: regionID}}
 	case FaultDiskFull:
 		return &errorpb.Error{Message: msg, DiskFull: &errorpb.DiskFull{StoreId: []uint64{store}, Reason: msg}}
+	case FaultStaleCommand:
+		return &errorpb.Error{Message: msg, StaleCommand: &errorpb.StaleCommand{}}
+	case FaultReadIndexNotReady:
+		return &errorpb.Error{Message: msg, ReadIndexNotReady: &errorpb.ReadIndexNotReady{Reason: msg, RegionId: regionID}}
+	case FaultMessage:
+		m := f.Message
+		if m == "" {
+			m = msg
+		}
+		return &errorpb.Error{Message: m}
 	}
 	return nil
 }
@@ -86,7 +96,7 @@ func (c *Cluster) faultRegionError(f *Fault, store, regionID uint64) *errorpb.Er
 // applyUnaryFault applies a fault to a unary call. It returns a region error
 // to put in the response, or a transport error; both nil means proceed.
 func (c *Cluster) applyUnaryFault(ctx context.Context, rpc RPC, store, regionID uint64) (*errorpb.Error, error) {
-	f := c.faults.take(rpc, store)
+	f := c.faults.take(rpc, store, regionID)
 	if f == nil {
 		return nil, nil
 	}
@@ -246,7 +256,7 @@ func (s *importServer) Write(stream import_sstpb.ImportSST_WriteServer) error {
 	if len(meta.GetUuid()) == 0 || len(meta.GetUuid()) > 255 {
 		return stream.SendAndClose(&import_sstpb.WriteResponse{Error: &import_sstpb.Error{Message: "sandbox: SST meta needs a uuid of 1..255 bytes"}})
 	}
-	f := s.c.faults.take(RPCWrite, s.st.id)
+	f := s.c.faults.take(RPCWrite, s.st.id, meta.GetRegionId())
 	if f != nil {
 		s.c.log.Debug("sandbox: fault fired", zap.String("rpc", string(RPCWrite)), zap.Stringer("kind", f.Kind), zap.Uint64("store", s.st.id))
 		if rerr := s.c.faultRegionError(f, s.st.id, meta.GetRegionId()); rerr != nil {
@@ -377,13 +387,23 @@ func (c *Cluster) ingest(storeID uint64, rctx *kvrpcpb.Context, ssts []*import_s
 		}
 	}
 	// Every peer must have received the SST: followers apply the ingest
-	// command from their own copy, exactly as TiKV followers do.
+	// command from their own copy, exactly as TiKV followers do. The copies
+	// must also agree, or the replicas would silently diverge (an importer
+	// that sends different data to different peers is broken).
 	for _, m := range ssts {
+		var first *stagedSST
 		for _, p := range r.Peers {
-			st := c.storeByID[p.StoreID]
-			staged, done := st.hasStaged(m.GetUuid())
-			if !staged && !done {
+			info, staged, done := c.storeByID[p.StoreID].hasStaged(m.GetUuid())
+			switch {
+			case done:
+				continue
+			case !staged:
 				return &errorpb.Error{Message: fmt.Sprintf("sst %x (cf %s) not found on store %d", m.GetUuid(), m.GetCfName(), p.StoreID)}, nil
+			case first == nil:
+				first = &info
+			case first.kvs != info.kvs || first.bytes != info.bytes:
+				return &errorpb.Error{Message: fmt.Sprintf("sst %x differs between peers: %d pairs/%d bytes vs %d/%d on store %d",
+					m.GetUuid(), first.kvs, first.bytes, info.kvs, info.bytes, p.StoreID)}, nil
 			}
 		}
 	}

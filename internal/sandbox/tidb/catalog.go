@@ -376,17 +376,22 @@ func (c *catalog) tableNames(dbName string) ([]string, error) {
 	return out, nil
 }
 
-// allocAutoIDs reserves n consecutive auto IDs and returns the first.
-func (c *catalog) allocAutoIDs(dbName, tblName string, n int64) (int64, error) {
+// reserve implements an allocator refill: it returns the persisted base
+// before the call and moves it to max(base, floor) + step.
+func (c *catalog) reserve(dbName, tblName string, autoRandom bool, step, floor int64) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, err := c.findTableLocked(dbName, tblName)
 	if err != nil {
 		return 0, err
 	}
-	first := t.AutoIDBase + 1
-	t.AutoIDBase += n
-	return first, c.saveLocked()
+	p := &t.AutoIDBase
+	if autoRandom {
+		p = &t.AutoRandomBase
+	}
+	old := *p
+	*p = max(old, floor) + step
+	return old, c.saveLocked()
 }
 
 // rebase moves the allocators forward to at least the given bases; it

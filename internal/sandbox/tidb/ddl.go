@@ -124,7 +124,7 @@ func defaultCollation(cs string) string {
 // every TiDB extension, so the text re-parses to the same table).
 func restore(n ast.Node) (string, error) {
 	var sb strings.Builder
-	rc := format.NewRestoreCtx(format.DefaultRestoreFlags|format.RestoreTiDBSpecialComment, &sb)
+	rc := format.NewRestoreCtx(format.DefaultRestoreFlags|format.RestoreTiDBSpecialComment|format.RestoreStringWithoutCharset, &sb)
 	if err := n.Restore(rc); err != nil {
 		return "", fmt.Errorf("restoring SQL: %w", err)
 	}

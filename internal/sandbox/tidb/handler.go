@@ -3,8 +3,6 @@ package tidb
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -50,7 +48,8 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 }
 
 // ComQuery answers TiDB statements itself and forwards the rest.
-func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (err error) {
+	defer h.recoverTo(&err, query)
 	res, handled, err := h.intercept(ctx, c, query)
 	if handled {
 		if err != nil {
@@ -58,11 +57,87 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 		return callback(res, false)
 	}
-	return h.forward(c, query, func() error { return h.Handler.ComQuery(ctx, c, query, callback) })
+	var ff floatFixer
+	fixed := func(r *sqltypes.Result, more bool) error {
+		ff.fix(r)
+		return callback(r, more)
+	}
+	curDB := ""
+	if s := h.sessionOf(c); s != nil {
+		curDB = s.GetCurrentDatabase()
+	}
+	if rq, readOnly, ok := h.rewriteSelect(query, curDB); ok {
+		sent := false
+		err := h.forward(c, rq, func() error {
+			return h.Handler.ComQuery(ctx, c, rq, func(r *sqltypes.Result, more bool) error {
+				sent = true
+				return fixed(r, more)
+			})
+		})
+		if err == nil || sent || !readOnly {
+			return err
+		}
+		// The engine did not take the rewritten SELECT; nothing was sent
+		// yet, so the original statement gets its chance. (DML is never
+		// retried: it may have written rows before failing.)
+		h.srv.log.Debug("rewritten query failed, running original", zap.String("query", query), zap.String("rewritten", rq), zap.Error(err))
+	}
+	sent := false
+	err = h.forward(c, query, func() error {
+		return h.Handler.ComQuery(ctx, c, query, func(r *sqltypes.Result, more bool) error {
+			sent = true
+			return fixed(r, more)
+		})
+	})
+	if errors.Is(err, errIgnored) {
+		return callback(okResult(0), false)
+	}
+	if err != nil && !sent && curDB == "" && isNoDatabase(err) {
+		// The engine binds views against the session schema even when the
+		// statement names one (SELECT ... FROM db.view); TiDB does not
+		// need a USE. Retry with the statement's first schema selected.
+		if db := firstSchema(query); db != "" {
+			if s := h.sessionOf(c); s != nil {
+				s.SetCurrentDatabase(db)
+				defer s.SetCurrentDatabase("")
+				return h.forward(c, query, func() error { return h.Handler.ComQuery(ctx, c, query, fixed) })
+			}
+		}
+	}
+	return err
 }
 
+// isNoDatabase matches the engine's "no database selected", which reaches
+// this layer already converted to a protocol error.
+func isNoDatabase(err error) bool {
+	return sql.ErrNoDatabaseSelected.Is(err) || strings.Contains(strings.ToLower(err.Error()), "no database selected")
+}
+
+// firstSchema returns the first schema a statement names explicitly.
+func firstSchema(query string) string {
+	stmts, _, err := tparser.New().ParseSQL(query)
+	if err != nil || len(stmts) != 1 {
+		return ""
+	}
+	v := &schemaFinder{}
+	stmts[0].Accept(v)
+	return v.db
+}
+
+type schemaFinder struct{ db string }
+
+func (f *schemaFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok && f.db == "" && tn.Schema.O != "" {
+		f.db = tn.Schema.O
+	}
+	return n, f.db != ""
+}
+
+func (f *schemaFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 // ComMultiQuery handles the first statement of a multi-statement packet.
-func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (_ string, err error) {
+	defer h.recoverTo(&err, query)
 	first, rest, err := sqlparser.SplitStatement(query)
 	if err == nil {
 		res, handled, err := h.intercept(ctx, c, first)
@@ -74,18 +149,26 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}
 	}
 	var remainder string
+	var ff floatFixer
 	err = h.forward(c, query, func() error {
 		var e error
-		remainder, e = h.Handler.ComMultiQuery(ctx, c, query, callback)
+		remainder, e = h.Handler.ComMultiQuery(ctx, c, query, func(r *sqltypes.Result, more bool) error {
+			ff.fix(r)
+			return callback(r, more)
+		})
 		return e
 	})
+	if errors.Is(err, errIgnored) {
+		return rest, callback(okResult(0), rest != "")
+	}
 	return remainder, err
 }
 
 // ComPrepare exposes _tidb_rowid to prepared statements that name it.
-func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) (_ []*querypb.Field, err error) {
+	defer h.recoverTo(&err, query)
 	var out []*querypb.Field
-	err := h.forward(c, query, func() error {
+	err = h.forward(c, query, func() error {
 		var e error
 		out, e = h.Handler.ComPrepare(ctx, c, query, prepare)
 		return e
@@ -93,8 +176,24 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	return out, err
 }
 
-func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
-	return h.forward(c, prepare.PrepareStmt, func() error { return h.Handler.ComStmtExecute(ctx, c, prepare, callback) })
+func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) (err error) {
+	defer h.recoverTo(&err, prepare.PrepareStmt)
+	var ff floatFixer
+	return h.forward(c, prepare.PrepareStmt, func() error {
+		return h.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error {
+			ff.fix(r)
+			return callback(r)
+		})
+	})
+}
+
+// recoverTo turns a panic anywhere below (engine, codec, parser) into an
+// error for the one statement, so a bad query never takes the server down.
+func (h *handler) recoverTo(err *error, query string) {
+	if r := recover(); r != nil {
+		h.srv.log.Error("panic while running statement", zap.String("query", query), zap.Any("panic", r), zap.Stack("stack"))
+		*err = mysql.NewSQLError(mysql.ERUnknownError, mysql.SSUnknownSQLState, "internal error: %v", r)
+	}
 }
 
 // forward runs fn with the session's _tidb_rowid switch set for query.
@@ -109,10 +208,14 @@ func (h *handler) forward(c *mysql.Conn, query string, fn func() error) error {
 		// TiDB accepts many variables this engine has never heard of; an
 		// importer setting one must not fail. The value is dropped.
 		h.srv.log.Debug("ignoring unknown system variable", zap.String("query", query), zap.Error(err))
-		return nil
+		return errIgnored
 	}
 	return err
 }
+
+// errIgnored tells the caller to answer OK for a statement the engine
+// rejected but TiDB would accept.
+var errIgnored = errors.New("statement ignored")
 
 func isSetStatement(q string) bool {
 	q = strings.TrimSpace(q)
@@ -136,6 +239,8 @@ func toSQLError(err error) error {
 		code = mysql.ERBadDb
 	case errors.Is(err, ErrUnknownTable):
 		code = mysql.ERNoSuchTable
+	case errors.Is(err, ErrExists) && strings.HasPrefix(err.Error(), "database"):
+		code = mysql.ERDbCreateExists
 	case errors.Is(err, ErrExists):
 		code = mysql.ERTableExists
 	}
@@ -215,10 +320,3 @@ func checksumResult(db, tbl string, sum, kvs, size uint64) *sqltypes.Result {
 }
 
 func okResult(affected uint64) *sqltypes.Result { return &sqltypes.Result{RowsAffected: affected} }
-
-// ensure the ast import is used even if statement handling moves.
-var _ ast.StmtNode = (*ast.AdminStmt)(nil)
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }
-
-func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }

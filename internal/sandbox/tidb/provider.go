@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -53,7 +54,9 @@ func (p *provider) HasDatabase(ctx *sql.Context, name string) bool {
 }
 
 func (p *provider) AllDatabases(ctx *sql.Context) []sql.Database {
-	out := []sql.Database{&sysDatabase{b: p.b}}
+	// The engine lists a `mysql` schema of its own in SHOW DATABASES, so
+	// the system schema is reachable by name only.
+	var out []sql.Database
 	for _, n := range p.b.cat.dbNames() {
 		out = append(out, &database{b: p.b, name: n})
 	}
@@ -112,7 +115,7 @@ func (d *database) DropView(ctx *sql.Context, name string) error {
 func (d *database) GetViewDefinition(ctx *sql.Context, name string) (sql.ViewDefinition, bool, error) {
 	for _, v := range d.b.cat.views(d.name) {
 		if strings.EqualFold(v.Name, name) {
-			return sql.ViewDefinition{Name: v.Name, TextDefinition: v.Select, CreateViewStatement: v.CreateStmt}, true, nil
+			return viewDef(d.name, v), true, nil
 		}
 	}
 	return sql.ViewDefinition{}, false, nil
@@ -121,9 +124,20 @@ func (d *database) GetViewDefinition(ctx *sql.Context, name string) (sql.ViewDef
 func (d *database) AllViews(ctx *sql.Context) ([]sql.ViewDefinition, error) {
 	var out []sql.ViewDefinition
 	for _, v := range d.b.cat.views(d.name) {
-		out = append(out, sql.ViewDefinition{Name: v.Name, TextDefinition: v.Select, CreateViewStatement: v.CreateStmt})
+		out = append(out, viewDef(d.name, v))
 	}
 	return out, nil
+}
+
+// viewDef hands the engine a minimal CREATE VIEW. The original text may
+// name the schema and a DEFINER, which the engine then insists on binding
+// against the session's current schema; neither matters for evaluation.
+func viewDef(db string, v viewMeta) sql.ViewDefinition {
+	return sql.ViewDefinition{
+		Name:                v.Name,
+		TextDefinition:      v.Select,
+		CreateViewStatement: "CREATE VIEW " + quoteName(db) + "." + quoteName(v.Name) + " AS " + v.Select,
+	}
 }
 
 // sysDatabase is the read-only `mysql` schema.
@@ -132,8 +146,13 @@ type sysDatabase struct{ b *backend }
 func (d *sysDatabase) Name() string { return systemDB }
 
 func (d *sysDatabase) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
-	if strings.EqualFold(name, "tidb") {
-		return tidbSysTable(), true, nil
+	switch strings.ToLower(name) {
+	case "tidb":
+		return &tidbSysTable{b: d.b}, true, nil
+	case columnsTableName:
+		return &columnsSysTable{b: d.b}, true, nil
+	case statisticsTableName:
+		return &statisticsSysTable{b: d.b}, true, nil
 	}
 	return nil, false, nil
 }
@@ -142,53 +161,102 @@ func (d *sysDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 	return []string{"tidb"}, nil
 }
 
-// tidbSysTable is mysql.tidb: bootstrap facts such as whether new
-// collations are enabled, which Lightning reads before encoding keys.
-func tidbSysTable() *memTable {
-	col := func(n string) *sql.Column {
-		return &sql.Column{Name: n, Type: types.LongText, Nullable: true, Source: "tidb", DatabaseSource: systemDB}
-	}
-	return &memTable{
-		name:   "tidb",
-		schema: sql.Schema{col("VARIABLE_NAME"), col("VARIABLE_VALUE"), col("COMMENT")},
-		rows: []sql.Row{
-			{"bootstrapped", "True", "Bootstrap flag. Do not delete."},
-			{"tidb_server_version", "218", "Bootstrap version. Do not delete."},
-			{"system_tz", "UTC", "TiDB Global System Timezone."},
-			{"new_collation_enabled", "True", "If the new collations are enabled. Do not edit it."},
-			{"tikv_gc_life_time", "10m0s", "All versions within life time will not be collected by GC, at least 10m, in Go format."},
-			{"tikv_gc_enable", "true", "Current GC enable status"},
-		},
-	}
+// sysVarsTable holds mysql.tidb: bootstrap facts such as whether new
+// collations are enabled, which Lightning reads before encoding keys, and
+// the GC settings importers update around a checksum.
+type sysVarsTable struct {
+	mu   sync.Mutex
+	rows []sql.Row // VARIABLE_NAME, VARIABLE_VALUE, COMMENT
 }
 
-// memTable is a small read-only table held in memory.
-type memTable struct {
-	name   string
-	schema sql.Schema
-	rows   []sql.Row
+func newSysVarsTable() *sysVarsTable {
+	return &sysVarsTable{rows: []sql.Row{
+		{"bootstrapped", "True", "Bootstrap flag. Do not delete."},
+		{"tidb_server_version", "218", "Bootstrap version. Do not delete."},
+		{"system_tz", "UTC", "TiDB Global System Timezone."},
+		{"new_collation_enabled", "True", "If the new collations are enabled. Do not edit it."},
+		{"tikv_gc_leader_uuid", "", "Current GC worker leader UUID. (DO NOT EDIT)"},
+		{"tikv_gc_run_interval", "10m0s", "GC run interval, at least 10m, in Go format."},
+		{"tikv_gc_life_time", "10m0s", "All versions within life time will not be collected by GC, at least 10m, in Go format."},
+		{"tikv_gc_enable", "true", "Current GC enable status"},
+	}}
 }
 
-func (t *memTable) Name() string               { return t.name }
-func (t *memTable) String() string             { return t.name }
-func (t *memTable) Schema() sql.Schema         { return t.schema }
-func (t *memTable) Collation() sql.CollationID { return sql.Collation_utf8mb4_bin }
-func (t *memTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
+// tidbSysTable is the engine view of mysql.tidb; UPDATE and upserting
+// INSERT change it, keyed by VARIABLE_NAME.
+type tidbSysTable struct{ b *backend }
+
+var (
+	_ sql.UpdatableTable   = (*tidbSysTable)(nil)
+	_ sql.InsertableTable  = (*tidbSysTable)(nil)
+	_ sql.ReplaceableTable = (*tidbSysTable)(nil)
+)
+
+func (t *tidbSysTable) Name() string   { return "tidb" }
+func (t *tidbSysTable) String() string { return "tidb" }
+func (t *tidbSysTable) Schema() sql.Schema {
+	col := func(n string, pk bool) *sql.Column {
+		return &sql.Column{Name: n, Type: types.LongText, Nullable: !pk, PrimaryKey: pk, Source: "tidb", DatabaseSource: systemDB}
+	}
+	return sql.Schema{col("VARIABLE_NAME", true), col("VARIABLE_VALUE", false), col("COMMENT", false)}
+}
+func (t *tidbSysTable) Collation() sql.CollationID { return sql.Collation_utf8mb4_bin }
+func (t *tidbSysTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(physPartition(0)), nil
 }
-func (t *memTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
-	return sql.RowsToRowIter(t.rows...), nil
+func (t *tidbSysTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
+	st := t.b.sysVars
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rows := make([]sql.Row, len(st.rows))
+	for i, r := range st.rows {
+		rows[i] = append(sql.Row(nil), r...)
+	}
+	return sql.RowsToRowIter(rows...), nil
+}
+func (t *tidbSysTable) Inserter(*sql.Context) sql.RowInserter { return sysVarsEditor{t.b.sysVars} }
+func (t *tidbSysTable) Replacer(*sql.Context) sql.RowReplacer { return sysVarsEditor{t.b.sysVars} }
+func (t *tidbSysTable) Updater(*sql.Context) sql.RowUpdater   { return sysVarsEditor{t.b.sysVars} }
+
+type sysVarsEditor struct{ st *sysVarsTable }
+
+func (e sysVarsEditor) StatementBegin(*sql.Context)              {}
+func (e sysVarsEditor) DiscardChanges(*sql.Context, error) error { return nil }
+func (e sysVarsEditor) StatementComplete(*sql.Context) error     { return nil }
+func (e sysVarsEditor) Close(*sql.Context) error                 { return nil }
+
+func (e sysVarsEditor) Insert(_ *sql.Context, row sql.Row) error {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	for _, r := range e.st.rows {
+		if r[0] == row[0] {
+			return sql.NewUniqueKeyErr(fmt.Sprint(row[0]), true, append(sql.Row(nil), r...))
+		}
+	}
+	e.st.rows = append(e.st.rows, append(sql.Row(nil), row...))
+	return nil
 }
 
-// sqlErr maps catalog errors to the engine's MySQL errors.
-func sqlErr(err error, db, tbl string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrUnknownDatabase):
-		return sql.ErrDatabaseNotFound.New(db)
-	case errors.Is(err, ErrUnknownTable):
-		return sql.ErrTableNotFound.New(tbl)
+func (e sysVarsEditor) Delete(_ *sql.Context, row sql.Row) error {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	for i, r := range e.st.rows {
+		if r[0] == row[0] {
+			e.st.rows = append(e.st.rows[:i], e.st.rows[i+1:]...)
+			return nil
+		}
 	}
-	return fmt.Errorf("%w", err)
+	return sql.ErrDeleteRowNotFound.New()
+}
+
+func (e sysVarsEditor) Update(_ *sql.Context, old, new sql.Row) error {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	for i, r := range e.st.rows {
+		if r[0] == old[0] {
+			e.st.rows[i] = append(sql.Row(nil), new...)
+			return nil
+		}
+	}
+	return sql.ErrDeleteRowNotFound.New()
 }

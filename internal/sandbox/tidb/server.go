@@ -12,8 +12,8 @@ import (
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
-	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
@@ -60,8 +60,6 @@ type Server struct {
 	statusPort int
 
 	stopOnce sync.Once
-	done     chan struct{}
-	errs     chan error
 }
 
 // Start opens the catalog, binds both ports and starts serving.
@@ -78,14 +76,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{cat: cat, kv: opts.KV, log: log, alloc: map[int64]*idRange{}}
+	b := &backend{cat: cat, kv: opts.KV, log: log, alloc: map[int64]*idCache{}, sysVars: newSysVarsTable()}
 	if w, ok := opts.KV.(KVWriter); ok {
 		b.w = w
 	}
-	s := &Server{opts: opts, log: log, b: b, done: make(chan struct{}), errs: make(chan error, 2)}
+	s := &Server{opts: opts, log: log, b: b}
 
 	registerSysVars()
-	s.engine = sqle.New(analyzer.NewDefault(&provider{b: b}), &sqle.Config{})
+	az := analyzer.NewDefault(&provider{b: b})
+	az.Catalog.InfoSchema = &infoSchema{Database: az.Catalog.InfoSchema, b: b}
+	s.engine = sqle.New(az, &sqle.Config{})
 	if err := registerFunctions(s.engine); err != nil {
 		return nil, err
 	}
@@ -126,14 +126,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("tidb: creating SQL server: %w", err)
 	}
 	s.httpSrv = &http.Server{Handler: s.statusHandler(), ReadHeaderTimeout: 10 * time.Second}
+	// Serve errors after a successful bind mean the listener died; there
+	// is no caller to hand them to, so they are logged.
 	go func() {
 		if err := s.sqlSrv.Start(); err != nil && !errors.Is(err, net.ErrClosed) {
-			s.errs <- err
+			log.Error("SQL listener stopped", zap.Error(err))
 		}
 	}()
 	go func() {
 		if err := s.httpSrv.Serve(s.statusLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.errs <- err
+			log.Error("status listener stopped", zap.Error(err))
 		}
 	}()
 	log.Info("TiDB front started", zap.String("sql", s.SQLAddress()), zap.String("status", s.StatusAddress()))
@@ -152,7 +154,6 @@ func (s *Server) StatusAddress() string {
 func (s *Server) Stop() error {
 	var err error
 	s.stopOnce.Do(func() {
-		close(s.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = errors.Join(s.sqlSrv.Close(), s.httpSrv.Shutdown(ctx))

@@ -163,7 +163,12 @@ func TestDDLAssignsIDs(t *testing.T) {
 	e2 := startTest(t, dir)
 	e2.exec(t, "CREATE DATABASE d1")
 	e2.exec(t, "CREATE TABLE d1.t (a INT)")
-	_ = e2.srv.Stop()
+	if err := e2.srv.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	if err := e2.srv.Stop(); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
 	e3 := startTest(t, dir)
 	e3.exec(t, "CREATE TABLE d1.u (a INT)")
 	var tt, tu jsonTable
@@ -194,6 +199,9 @@ func TestVersionVarsAndSystemTables(t *testing.T) {
 		t.Errorf("tidb_version: %v", got)
 	}
 	e.expect(t, "SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME='new_collation_enabled'", "[[True]]")
+	e.exec(t, "UPDATE mysql.tidb SET VARIABLE_VALUE = '100h' WHERE VARIABLE_NAME = 'tikv_gc_life_time'")
+	e.exec(t, "INSERT INTO mysql.tidb (VARIABLE_NAME, VARIABLE_VALUE, COMMENT) VALUES ('tikv_gc_enable', 'false', 'x') ON DUPLICATE KEY UPDATE VARIABLE_VALUE = VALUES(VARIABLE_VALUE)")
+	e.expect(t, "SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME IN ('tikv_gc_life_time', 'tikv_gc_enable') ORDER BY VARIABLE_NAME", "[[false] [100h]]")
 	e.exec(t, "SET SESSION tidb_row_format_version = 2")
 	e.exec(t, "SET GLOBAL tidb_enable_clustered_index = 'INT_ONLY'")
 	e.exec(t, "SET @@session.some_tidb_var_nobody_knows = 1")
@@ -219,7 +227,7 @@ func TestInsertSelectChecksum(t *testing.T) {
 	e.exec(t, "INSERT INTO test.t (name, price, d, b) VALUES ('apple', 1.50, '2024-01-02 03:04:05', x'0102'), ('pear', 2.25, NULL, NULL)")
 	e.exec(t, "INSERT INTO test.t VALUES (10, 'fig', 9.99, '1999-12-31 23:59:59', 'zz')")
 	e.expect(t, "SELECT id, name, price, d, hex(b) FROM test.t ORDER BY id",
-		"[[1 apple 1.50 2024-01-02 03:04:05 0102] [2 pear 2.25 NULL ] [10 fig 9.99 1999-12-31 23:59:59 7A7A]]")
+		"[[1 apple 1.50 2024-01-02 03:04:05 0102] [2 pear 2.25 NULL NULL] [10 fig 9.99 1999-12-31 23:59:59 7A7A]]")
 	e.expect(t, "SELECT count(*), sum(price) FROM test.t WHERE price > 2", "[[2 12.24]]")
 
 	// Duplicate handling: plain INSERT fails, IGNORE skips, REPLACE swaps.
@@ -301,5 +309,8 @@ func TestShowCreateAndAutoIncrement(t *testing.T) {
 	e.exec(t, "INSERT INTO s.t (id) VALUES (7)")
 	e.expect(t, "SELECT id, v FROM s.t ORDER BY id", "[[7 x] [5000 new]]")
 	e.expect(t, "SELECT table_name FROM information_schema.tables WHERE table_schema = 's' ORDER BY table_name", "[[t]]")
-	e.expect(t, "SELECT column_name FROM information_schema.columns WHERE table_schema = 's' AND table_name = 't' ORDER BY ordinal_position", "[[id] [v]]")
+	e.expect(t, "SELECT column_name, column_type, is_nullable, column_default, extra FROM information_schema.columns WHERE table_schema = 's' AND table_name = 't' ORDER BY ordinal_position",
+		"[[id int(11) NO NULL auto_increment] [v varchar(10) YES x ]]")
+	e.expect(t, "SELECT c.data_type, c.column_key FROM information_schema.columns AS c WHERE c.table_schema = 's' AND c.column_name = 'id'", "[[int PRI]]")
+	e.expect(t, "SELECT index_name, non_unique, column_name FROM information_schema.statistics WHERE table_schema = 's' AND table_name = 't'", "[[PRIMARY 0 id]]")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"go.uber.org/zap"
 
@@ -20,10 +21,12 @@ import (
 	"github.com/tempestdb/tempest/internal/tidbtypes"
 )
 
-// autoIDBatch is how many auto IDs one allocation reserves in the catalog.
-// Like a TiDB server's allocator cache it keeps the catalog file from being
-// rewritten per row; after a restart IDs continue past the reserved batch.
-const autoIDBatch = 1000
+// autoIDStep is how many IDs one allocator refill reserves, TiDB's default
+// AUTO_ID_CACHE. The allocator mirrors TiDB's: a per-table cache [base,
+// end] in memory, the reserved end persisted in the catalog; DDL on the
+// table drops the cache, so the next value comes from the persisted end.
+// That reproduces TiDB's visible jumps (e.g. 30002 after a rebase).
+const autoIDStep = 30000
 
 // backend is the state shared by the SQL engine objects: catalog, KV store
 // and the in-memory auto-ID caches.
@@ -38,40 +41,57 @@ type backend struct {
 	writeMu sync.Mutex
 
 	allocMu sync.Mutex
-	alloc   map[int64]*idRange // by table ID
+	alloc   map[int64]*idCache // by table ID
+
+	sysVars *sysVarsTable // mysql.tidb (memory only, like a fresh cluster)
 }
 
-type idRange struct{ next, end int64 } // next <= end; [next, end] is free
+// idCache is the allocated-but-unused window (base, end] of a table.
+type idCache struct{ base, end int64 }
 
-// nextAutoID hands out the next auto ID (row ID / AUTO_INCREMENT value) of
-// a table.
+// usesAutoRandom tells which persisted base a table allocates from: the
+// AUTO_RANDOM base for AUTO_RANDOM tables, else the shared AUTO_INCREMENT /
+// _tidb_rowid base.
+func usesAutoRandom(t *tableSnapshot) bool { return t.Info.AutoRandomBits > 0 }
+
+// nextAutoID hands out the next auto ID (row ID, AUTO_INCREMENT value or
+// AUTO_RANDOM incremental part) of a table.
 func (b *backend) nextAutoID(db string, t *tableSnapshot) (int64, error) {
 	b.allocMu.Lock()
 	defer b.allocMu.Unlock()
-	r := b.alloc[t.ID]
-	if r == nil || r.next > r.end {
-		first, err := b.cat.allocAutoIDs(db, t.Name, autoIDBatch)
+	c := b.alloc[t.ID]
+	if c == nil || c.base >= c.end {
+		stored, err := b.cat.reserve(db, t.Name, usesAutoRandom(t), autoIDStep, 0)
 		if err != nil {
 			return 0, err
 		}
-		r = &idRange{next: first, end: first + autoIDBatch - 1}
-		b.alloc[t.ID] = r
+		c = &idCache{base: stored, end: stored + autoIDStep}
+		b.alloc[t.ID] = c
 	}
-	id := r.next
-	r.next++
-	return id, nil
+	c.base++
+	return c.base, nil
 }
 
 // observeAutoID rebases past an explicitly written ID so later allocations
-// do not collide with it (TiDB rebases its allocator the same way).
+// do not collide with it, with TiDB's rule: inside the cached window only
+// the cache moves; beyond it the persisted base jumps past the value.
 func (b *backend) observeAutoID(db string, t *tableSnapshot, used int64) error {
 	b.allocMu.Lock()
 	defer b.allocMu.Unlock()
-	if r := b.alloc[t.ID]; r != nil && used < r.next {
+	c := b.alloc[t.ID]
+	switch {
+	case c != nil && used <= c.base:
+		return nil
+	case c != nil && used <= c.end:
+		c.base = used
 		return nil
 	}
-	delete(b.alloc, t.ID)
-	return b.cat.rebase(db, t.Name, used, -1, false)
+	stored, err := b.cat.reserve(db, t.Name, usesAutoRandom(t), autoIDStep, used)
+	if err != nil {
+		return err
+	}
+	b.alloc[t.ID] = &idCache{base: used, end: max(used, stored) + autoIDStep}
+	return nil
 }
 
 // resetAlloc forgets the cached range so the next allocation starts from
@@ -136,7 +156,7 @@ var (
 	_ sql.ReplaceableTable   = (*table)(nil)
 	_ sql.DeletableTable     = (*table)(nil)
 	_ sql.UpdatableTable     = (*table)(nil)
-	_ sql.AutoIncrementGetter = (*table)(nil)
+	_ sql.AutoIncrementTable = (*table)(nil)
 )
 
 func newTable(b *backend, db string, snap tableSnapshot, withRowID bool) (*table, error) {
@@ -155,12 +175,21 @@ func newTable(b *backend, db string, snap tableSnapshot, withRowID bool) (*table
 	// to the codec (see gmsSchema).
 	for i, off := range t.visible {
 		c := snap.Info.Columns[off]
-		if c.Default.Kind != kv.DefaultLiteral || c.IsGenerated() {
+		if c.IsGenerated() {
 			continue
 		}
-		lit := expression.NewLiteral(string(c.Default.Value.Bytes), types.LongText)
-		def, err := sql.NewColumnDefaultValue(lit, s[i].Type, true, false, true)
-		if err == nil {
+		var def *sql.ColumnDefaultValue
+		switch c.Default.Kind {
+		case kv.DefaultLiteral:
+			lit := expression.NewLiteral(string(c.Default.Value.Bytes), types.LongText)
+			def, err = sql.NewColumnDefaultValue(lit, s[i].Type, true, false, true)
+		case kv.DefaultCurrentTimestamp:
+			var now sql.Expression
+			if now, err = function.NewNow(); err == nil {
+				def, err = sql.NewColumnDefaultValue(now, s[i].Type, false, true, true)
+			}
+		}
+		if err == nil && def != nil {
 			s[i].Default = def
 		}
 	}
@@ -173,13 +202,43 @@ func (t *table) Schema() sql.Schema         { return t.schema }
 func (t *table) Collation() sql.CollationID { return sql.Collation_utf8mb4_bin }
 
 // PeekNextAutoIncrementValue feeds information_schema.TABLES.AUTO_INCREMENT.
+// The engine never allocates values itself (its schema carries no
+// AUTO_INCREMENT flags); allocation is the codec's, see editor.Insert.
 func (t *table) PeekNextAutoIncrementValue(*sql.Context) (uint64, error) {
+	hasAutoInc := false
+	for _, c := range t.snap.Info.Columns {
+		hasAutoInc = hasAutoInc || c.IsAutoIncrement()
+	}
+	if !hasAutoInc {
+		return 0, sql.ErrNoAutoIncrementCol
+	}
 	snap, err := t.b.cat.table(t.db, t.snap.Name)
 	if err != nil {
 		return 0, err
 	}
 	return uint64(snap.AutoIDBase + 1), nil
 }
+
+// GetNextAutoIncrementValue only reports; see PeekNextAutoIncrementValue.
+func (t *table) GetNextAutoIncrementValue(ctx *sql.Context, _ any) (uint64, error) {
+	return t.PeekNextAutoIncrementValue(ctx)
+}
+
+// AutoIncrementSetter rebases the shared auto-ID allocator.
+func (t *table) AutoIncrementSetter(*sql.Context) sql.AutoIncrementSetter { return autoIncSetter{t} }
+
+type autoIncSetter struct{ t *table }
+
+func (s autoIncSetter) SetAutoIncrementValue(_ *sql.Context, v uint64) error {
+	if err := s.t.b.cat.rebase(s.t.db, s.t.snap.Name, int64(v)-1, -1, false); err != nil {
+		return err
+	}
+	s.t.b.resetAlloc(s.t.snap.ID)
+	return nil
+}
+
+func (s autoIncSetter) AcquireAutoIncrementLock(*sql.Context) (func(), error) { return func() {}, nil }
+func (s autoIncSetter) Close(*sql.Context) error                              { return nil }
 
 type physPartition int64
 
@@ -284,10 +343,10 @@ type editor struct {
 	conflictRow sql.Row
 }
 
-func (e *editor) StatementBegin(*sql.Context)                {}
-func (e *editor) DiscardChanges(*sql.Context, error) error   { return nil }
-func (e *editor) StatementComplete(*sql.Context) error       { return nil }
-func (e *editor) Close(*sql.Context) error                   { return nil }
+func (e *editor) StatementBegin(*sql.Context)              {}
+func (e *editor) DiscardChanges(*sql.Context, error) error { return nil }
+func (e *editor) StatementComplete(*sql.Context) error     { return nil }
+func (e *editor) Close(*sql.Context) error                 { return nil }
 
 func (e *editor) encoder(ctx *sql.Context) (*kv.Encoder, error) {
 	if e.enc != nil {
@@ -361,9 +420,14 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	b.writeMu.Lock()
 	defer b.writeMu.Unlock()
 	snap := &e.t.snap
-	rowID, err := b.nextAutoID(e.t.db, snap)
-	if err != nil {
-		return err
+	// Like TiDB, take an ID from the allocator only when the row needs one:
+	// an unused allocation would move the persisted base and change the
+	// values later statements see.
+	var rowID int64
+	if e.needsAutoID(fields, colMap, explicitRowID) {
+		if rowID, err = b.nextAutoID(e.t.db, snap); err != nil {
+			return err
+		}
 	}
 	before := enc.MaxIDs()
 	var pairs kv.Pairs
@@ -371,13 +435,12 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 		return err
 	}
 	after := enc.MaxIDs()
-	if after.RowID > before.RowID || after.AutoIncrement > before.AutoIncrement {
-		if err := b.observeAutoID(e.t.db, snap, max(after.RowID, after.AutoIncrement)); err != nil {
-			return err
-		}
+	used := max(after.RowID, after.AutoIncrement)
+	if usesAutoRandom(snap) {
+		used = after.AutoRandom
 	}
-	if after.AutoRandom > before.AutoRandom {
-		if err := b.cat.rebase(e.t.db, snap.Name, -1, after.AutoRandom, false); err != nil {
+	if used > max(before.RowID, before.AutoIncrement, before.AutoRandom) {
+		if err := b.observeAutoID(e.t.db, snap, used); err != nil {
 			return err
 		}
 	}
@@ -418,6 +481,37 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 		}
 	}
 	return nil
+}
+
+// needsAutoID reports whether encoding the row will consume an auto ID:
+// an implicit row ID without an explicit _tidb_rowid, or an
+// AUTO_INCREMENT / AUTO_RANDOM column given as NULL, 0 or not at all.
+func (e *editor) needsAutoID(fields []parser.Field, colMap []int, explicitRowID bool) bool {
+	info := e.t.snap.Info
+	if info.HasImplicitRowID() && !explicitRowID {
+		return true
+	}
+	auto := -1
+	for _, c := range info.Columns {
+		if c.IsAutoIncrement() || (info.AutoRandomBits > 0 && c.Type.Flag&tidbtypes.PriKeyFlag != 0) {
+			auto = c.Offset
+		}
+	}
+	if auto < 0 {
+		return false
+	}
+	for i, off := range colMap {
+		if off != auto {
+			continue
+		}
+		f := fields[i]
+		if f.Kind == parser.KindNull || f.Kind == parser.KindDefault {
+			return true
+		}
+		v := strings.TrimSpace(string(f.Bytes))
+		return v == "0" || v == "" || v == "0.0"
+	}
+	return true
 }
 
 // conflictErr builds the engine's duplicate-key error for an existing key.
@@ -559,6 +653,3 @@ func rowsEqual(ctx *sql.Context, s sql.Schema, a, b sql.Row) bool {
 	}
 	return true
 }
-
-// datumString is used in messages.
-func datumString(d tidbtypes.Datum) string { return d.String() }

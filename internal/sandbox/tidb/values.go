@@ -138,7 +138,7 @@ func gmsSchema(dbName string, info *kv.TableInfo, withRowID bool) (sql.Schema, e
 		if err != nil {
 			return nil, fmt.Errorf("table %s column %s: %w", info.Name, c.Name, err)
 		}
-		s = append(s, &sql.Column{
+		col := &sql.Column{
 			Name:           c.Name,
 			Type:           typ,
 			Nullable:       true,
@@ -146,7 +146,15 @@ func gmsSchema(dbName string, info *kv.TableInfo, withRowID bool) (sql.Schema, e
 			DatabaseSource: dbName,
 			PrimaryKey:     c.Type.Flag&tidbtypes.PriKeyFlag != 0,
 			Extra:          columnExtra(c),
-		})
+		}
+		if c.IsGenerated() {
+			// The engine evaluates generated columns from TiDB's
+			// expression text; stored ones are also in the row, virtual
+			// ones exist only here.
+			col.Generated = sql.NewUnresolvedColumnDefaultValue(c.GeneratedExpr)
+			col.Virtual = !c.GeneratedStored
+		}
+		s = append(s, col)
 	}
 	if withRowID {
 		s = append(s, &sql.Column{Name: kv.ExtraHandleName, Type: types.Int64, Nullable: true, Source: info.Name, DatabaseSource: dbName})

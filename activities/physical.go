@@ -1,0 +1,86 @@
+package activities
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tempestdb/tempest/internal/importer"
+	"github.com/tempestdb/tempest/internal/ingest"
+)
+
+// engineHeartbeatInterval keeps ImportEngine visibly alive while a long
+// split or region job reports no finished range.
+const engineHeartbeatInterval = 5 * time.Second
+
+// ClaimEngineNode runs on the shared queue: whichever worker picks it up
+// becomes the home of the table's engine, and the workflow routes the
+// table's chunk and ImportEngine activities to the node queue it returns.
+func (a *Activities) ClaimEngineNode(ctx context.Context, in ClaimEngineNodeInput) (*ClaimEngineNodeResult, error) {
+	if a.nodeQueue == "" {
+		// Routing to "" would silently mean the workflow's shared queue,
+		// where any worker (without the engine) could pick the work up.
+		return nil, temporal.NewNonRetryableApplicationError(
+			"claim engine node for `"+in.DB+"`.`"+in.Table+"`: this worker has no node queue", "ConfigError", nil)
+	}
+	return &ClaimEngineNodeResult{NodeQueue: a.nodeQueue}, nil
+}
+
+// ImportEngine ingests a table's engine into TiKV. It heartbeats the ranges
+// already ingested; a retried attempt (on the same node, which holds the
+// engine) skips them.
+func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*ImportEngineResult, error) {
+	var finished []ingest.KeyRange
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb ImportEngineHeartbeat
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
+			for _, r := range hb.Finished {
+				finished = append(finished, ingest.KeyRange{Start: r.Start, End: r.End})
+			}
+		}
+	}
+	var mu sync.Mutex
+	done := append([]ingest.KeyRange(nil), finished...)
+	beat := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done = ingest.MergeRanges(done)
+		hb := ImportEngineHeartbeat{Finished: make([]KeyRange, len(done))}
+		for i, r := range done {
+			hb.Finished[i] = KeyRange{Start: r.Start, End: r.End}
+		}
+		activity.RecordHeartbeat(ctx, hb)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(engineHeartbeatInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				beat()
+			}
+		}
+	}()
+	job := importer.EngineJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Generation: in.Generation}
+	res, err := a.importer.ImportEngine(ctx, job, finished, func(rs []ingest.KeyRange) {
+		mu.Lock()
+		for _, r := range rs {
+			done = append(done, ingest.KeyRange{Start: append([]byte(nil), r.Start...), End: append([]byte(nil), r.End...)})
+		}
+		mu.Unlock()
+		beat()
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return &ImportEngineResult{Pairs: res.Pairs, Bytes: res.Bytes}, nil
+}

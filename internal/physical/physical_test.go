@@ -1,0 +1,298 @@
+package physical
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/ingest"
+	"github.com/tempestdb/tempest/internal/kv"
+	"github.com/tempestdb/tempest/internal/parser"
+	"github.com/tempestdb/tempest/internal/sandbox"
+	"github.com/tempestdb/tempest/internal/sandbox/tidb"
+)
+
+type testEnv struct {
+	cl     *sandbox.Cluster
+	srv    *tidb.Server
+	db     *sql.DB
+	cfg    *config.Config
+	phys   *Physical
+	logger *zap.Logger
+}
+
+// startEnv starts the sandbox cluster (PD + TiKV) and its TiDB front, and a
+// task config pointing at them.
+func startEnv(t *testing.T) *testEnv {
+	t.Helper()
+	logger := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cl, err := sandbox.StartKV(ctx, sandbox.Options{DataDir: t.TempDir(), Logger: logger})
+	if err != nil {
+		t.Fatalf("start sandbox KV: %v", err)
+	}
+	t.Cleanup(func() { _ = cl.Stop() })
+	srv, err := tidb.Start(ctx, tidb.Options{KV: cl, DataDir: t.TempDir(), PDAddress: cl.PDAddress(), Logger: logger})
+	if err != nil {
+		t.Fatalf("start sandbox TiDB: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	db, err := sql.Open("mysql", "root@tcp("+srv.SQLAddress()+")/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+
+	cfg := config.Default()
+	cfg.TikvImporter.Backend = config.BackendLocal
+	host, port := splitHostPort(t, srv.SQLAddress())
+	_, status := splitHostPort(t, srv.StatusAddress())
+	cfg.TiDB.Host, cfg.TiDB.Port, cfg.TiDB.StatusPort = host, port, status
+	cfg.TikvImporter.SortedKVDir = t.TempDir()
+	cfg.Lightning.MaxError.Type = 0
+	phys := New(logger, "")
+	t.Cleanup(func() { _ = phys.Close() })
+	return &testEnv{cl: cl, srv: srv, db: db, cfg: cfg, phys: phys, logger: logger}
+}
+
+func splitHostPort(t *testing.T, addr string) (string, int) {
+	t.Helper()
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, n
+}
+
+func (e *testEnv) exec(t *testing.T, q string) {
+	t.Helper()
+	if _, err := e.db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (e *testEnv) queryString(t *testing.T, q string) string {
+	t.Helper()
+	var s string
+	if err := e.db.QueryRow(q).Scan(&s); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return s
+}
+
+func strField(s string) parser.Field { return parser.Field{Kind: parser.KindString, Bytes: []byte(s)} }
+func numField(n int) parser.Field {
+	return parser.Field{Kind: parser.KindNumber, Bytes: []byte(strconv.Itoa(n))}
+}
+
+// encodeChunk encodes rows [from, to) of the test table as one chunk
+// whose rows get row IDs from+1….
+func (e *testEnv) encodeChunk(t *testing.T, ref EngineRef, from, to int) ChunkResult {
+	t.Helper()
+	ctx := context.Background()
+	tbl, err := TableInfo(ctx, e.cfg, ref.DB, ref.Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := e.phys.OpenEngine(e.cfg, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewChunkEncoder(eng, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0), AutoRandomSeed: int64(from), BatchBytes: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The source omits the AUTO_INCREMENT id: the encoder fills it with
+	// the row ID, which the rebase must then move past.
+	cols := []string{"name", "age", "city"}
+	for i := from; i < to; i++ {
+		row := parser.Row{RowID: int64(i + 1), Fields: []parser.Field{
+			strField(fmt.Sprintf("name-%05d", i)), numField(i % 90), strField([]string{"Oslo", "Lima", "Pune"}[i%3]),
+		}}
+		full, err := enc.Append(cols, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full {
+			if _, _, err := enc.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, err := enc.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+const testDDL = "CREATE TABLE p.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, age INT, city VARCHAR(20), UNIQUE KEY uname (name), KEY iage (age), KEY icity (city, age))"
+
+func TestImportWithIndexesMatchesAdminChecksum(t *testing.T) {
+	env := startEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env.exec(t, "CREATE DATABASE p")
+	env.exec(t, testDDL)
+	ref := EngineRef{TaskID: "task-1", DB: "p", Table: "t"}
+
+	// Two chunks; the second is encoded twice, as a retried attempt would,
+	// which must leave the engine with the same pairs.
+	a := env.encodeChunk(t, ref, 0, 600)
+	b := env.encodeChunk(t, ref, 600, 1000)
+	b2 := env.encodeChunk(t, ref, 600, 1000)
+	if b != b2 {
+		t.Fatalf("re-encoding a chunk changed its result: %+v vs %+v", b, b2)
+	}
+	var sum TableSummary
+	for _, r := range []ChunkResult{a, b} {
+		sum.Checksum.Add(r.Checksum)
+		if r.MaxIDs.AutoIncrement > sum.MaxIDs.AutoIncrement {
+			sum.MaxIDs.AutoIncrement = r.MaxIDs.AutoIncrement
+		}
+	}
+	if sum.Checksum.KVs() != 4000 { // record + 3 indexes per row
+		t.Fatalf("local checksum counts %d KVs, want 4000", sum.Checksum.KVs())
+	}
+
+	var reported []ingest.KeyRange
+	res, err := env.phys.ImportEngine(ctx, env.cfg, ref, nil, func(r []ingest.KeyRange) { reported = append(reported, r...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CommitTS == 0 || len(reported) == 0 {
+		t.Fatalf("import reported commit TS %d and %d finished ranges", res.CommitTS, len(reported))
+	}
+	if got := env.cl.StoresInImportMode(); len(got) != 0 {
+		t.Fatalf("stores %v still in import mode after the import", got)
+	}
+	if err := PostProcess(ctx, env.db, env.cfg, "p", "t", sum, env.logger); err != nil {
+		t.Fatalf("post-process: %v", err)
+	}
+	if got := env.queryString(t, "SELECT COUNT(*) FROM p.t"); got != "1000" {
+		t.Fatalf("count = %s, want 1000", got)
+	}
+	if got := env.queryString(t, "SELECT name FROM p.t WHERE id = 777"); got != "name-00776" {
+		t.Fatalf("row 777 name = %q", got)
+	}
+	// The rebase moved AUTO_INCREMENT past the imported IDs.
+	env.exec(t, "INSERT INTO p.t (name, age, city) VALUES ('new', 1, 'Oslo')")
+	if got := env.queryString(t, "SELECT id > 1000 FROM p.t WHERE name = 'new'"); got != "1" {
+		t.Fatalf("new row id > 1000 = %s: AUTO_INCREMENT was not rebased", got)
+	}
+	// The engine is gone after a successful import.
+	m, _ := env.phys.manager(env.cfg)
+	if _, open := m.Get(EngineName(ref)); open {
+		t.Fatal("engine still open after a successful import")
+	}
+
+	// A corrupted value on TiKV makes the checksum fail, naming both sides.
+	// The inserted row changed the table, so compare against a fresh sum.
+	remote := kv.Checksum{}
+	tbl, err := TableInfo(ctx, env.cfg, "p", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := kv.AppendTablePrefix(nil, tbl.ID), kv.AppendTablePrefix(nil, tbl.ID+1)
+	var victim []byte
+	if err := env.cl.Scan(ctx, start, end, func(k, v []byte) error {
+		remote.UpdateOne(k, v)
+		if victim == nil && k[len(start)] == '_' && k[len(start)+1] == 'r' {
+			victim = append([]byte(nil), k...)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyChecksum(ctx, env.db, "`p`.`t`", remote); err != nil {
+		t.Fatalf("checksum of the untouched table: %v", err)
+	}
+	if err := env.cl.Corrupt(victim, []byte("garbage")); err != nil {
+		t.Fatal(err)
+	}
+	err = VerifyChecksum(ctx, env.db, "`p`.`t`", remote)
+	var mismatch *ChecksumMismatchError
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("want a checksum mismatch, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"checksum mismatched remote vs local", fmt.Sprint(remote.Sum()), "`p`.`t`"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("mismatch message %q lacks %q", msg, want)
+		}
+	}
+	// Optional checksum only warns; required fails.
+	cfg := *env.cfg
+	cfg.PostRestore.Checksum = config.OpLevelOptional
+	cfg.PostRestore.Analyze = config.OpLevelOff
+	if err := PostProcess(ctx, env.db, &cfg, "p", "t", TableSummary{Checksum: remote}, env.logger); err != nil {
+		t.Fatalf("optional checksum must not fail: %v", err)
+	}
+	cfg.PostRestore.Checksum = config.OpLevelRequired
+	if err := PostProcess(ctx, env.db, &cfg, "p", "t", TableSummary{Checksum: remote}, env.logger); !errors.As(err, &mismatch) {
+		t.Fatalf("required checksum: want mismatch, got %v", err)
+	}
+}
+
+func TestCancelledImportLeavesStoresInNormalMode(t *testing.T) {
+	env := startEnv(t)
+	env.exec(t, "CREATE DATABASE p")
+	env.exec(t, testDDL)
+	ref := EngineRef{TaskID: "task-2", DB: "p", Table: "t"}
+	env.encodeChunk(t, ref, 0, 500)
+
+	// Every Write is slowed down so the import is still running when it is
+	// cancelled.
+	env.cl.Faults().Inject(sandbox.Fault{RPC: sandbox.RPCWrite, Kind: sandbox.FaultSlowWrite, Delay: 2 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.phys.ImportEngine(ctx, env.cfg, ref, nil, nil)
+		done <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(env.cl.StoresInImportMode()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("stores never entered import mode")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("cancelled import succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("cancelled import did not return")
+	}
+	if got := env.cl.StoresInImportMode(); len(got) != 0 {
+		t.Fatalf("stores %v still in import mode after a cancelled import", got)
+	}
+	// The engine is kept for a retry, which then succeeds.
+	env.cl.Faults().Clear()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	if _, err := env.phys.ImportEngine(ctx2, env.cfg, ref, nil, nil); err != nil {
+		t.Fatalf("retry after cancel: %v", err)
+	}
+	if got := env.queryString(t, "SELECT COUNT(*) FROM p.t"); got != "500" {
+		t.Fatalf("count = %s after retry, want 500", got)
+	}
+}

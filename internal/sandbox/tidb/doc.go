@@ -1,0 +1,59 @@
+// Package tidb is the sandbox cluster's TiDB front: a MySQL-protocol SQL
+// server plus TiDB's status HTTP API, serving tables whose rows live as
+// TiDB-encoded KV pairs in the sandbox's TiKV stores. An importer talks to
+// it exactly as to a real TiDB (DDL, prechecks, logical INSERTs, ADMIN
+// CHECKSUM, auto-ID rebases, schema JSON) and cannot tell the difference
+// for the statements it uses.
+//
+// # Design
+//
+// SQL evaluation is go-mysql-server's (GMS): expressions, functions,
+// aggregates, joins, views, information_schema, SET/@@ variables. The
+// front supplies three things around it:
+//
+//   - A catalog (catalog.go) of schemas and tables with TiDB-style IDs: one
+//     global allocator hands out schema, table and partition IDs in
+//     creation order; column and index IDs follow kv.BuildTableInfo (1..n
+//     in definition order). The catalog stores each table's CREATE TABLE
+//     text as restored by TiDB's parser plus its auto-ID bases, and rebuilds
+//     the kv.TableInfo from the text, so codec and catalog can never
+//     disagree. It is a JSON file in Options.DataDir (or memory only).
+//
+//   - Tables for GMS (table.go, provider.go) that read by scanning the
+//     record range t{id}_r of every physical table in the KV store and
+//     decoding with kv.Decoder, and write (INSERT/REPLACE/IGNORE/UPDATE/
+//     DELETE) by encoding with kv.Encoder and putting the pairs through
+//     KVWriter. Bytes on disk are therefore exactly what a physical import
+//     would have written. Duplicate keys surface as GMS unique-key errors
+//     carrying the existing row, which is how GMS implements IGNORE,
+//     REPLACE and ON DUPLICATE KEY UPDATE. Row IDs and AUTO_INCREMENT
+//     share one allocator per table (TiDB's default), cached in batches.
+//     The hidden _tidb_rowid column is added to a table's schema only for
+//     statements that name it, so SELECT * keeps TiDB's column list.
+//
+//   - A protocol handler (handler.go, ddl.go, admin.go) in front of GMS's
+//     own. Statements with TiDB meaning are parsed with TiDB's parser and
+//     answered directly: CREATE/DROP DATABASE, CREATE TABLE (any TiDB
+//     syntax: AUTO_RANDOM, SHARD_ROW_ID_BITS, CLUSTERED, partitions, /*T!
+//     comments), DROP/TRUNCATE TABLE, ALTER TABLE AUTO_INCREMENT= /
+//     AUTO_RANDOM_BASE=, ADMIN CHECKSUM TABLE (CRC64-ECMA XOR over raw keys
+//     and values, spec §6), ADMIN CHECK TABLE/INDEX, ANALYZE TABLE (no-op),
+//     SPLIT (no-op), SHOW CREATE TABLE/DATABASE. SELECTs hitting known GMS
+//     differences are rewritten through the TiDB AST (rewrite.go): bit
+//     literals become numbers, SUM/AVG over exact types become DECIMAL, and
+//     DOUBLE results are rendered the TiDB way. SET of a variable GMS does
+//     not know succeeds silently, as importers set many TiDB variables.
+//
+// The status API (status.go) serves /status, /settings (with "path" = PD
+// address), /schema, /schema/{db} and /schema/{db}/{table} in TiDB's
+// model.TableInfo JSON shape, which kv.TableInfoFromJSON reads back.
+//
+// # Limits
+//
+// There are no transactions (each row write is applied at once; BEGIN and
+// COMMIT are accepted), no statistics, no real privileges (any user and
+// password are accepted), and only ALTER TABLE auto-ID options. GMS keeps
+// its system-variable registry process-wide, so several fronts in one
+// process share global variables; GMS also logs through logrus's standard
+// logger, outside the injected zap logger.
+package tidb

@@ -1,0 +1,290 @@
+package tidb
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	tparser "github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	ptypes "github.com/pingcap/tidb/pkg/parser/types"
+
+	"github.com/tempestdb/tempest/internal/kv"
+	"github.com/tempestdb/tempest/internal/tidbtypes"
+)
+
+// The SQL engine differs from TiDB in a few places that matter for checks
+// run against imported data. Rather than patch the engine, SELECTs that hit
+// them are rewritten (through TiDB's own parser and restorer) into
+// equivalent SQL the engine evaluates the TiDB way:
+//
+//   - bit literals (b'0101', 0b0101) are numbers in numeric context on
+//     TiDB; the engine treats them as strings or does not parse them;
+//   - SUM over integers is an exact DECIMAL on TiDB; the engine sums in
+//     float64 and loses digits past 2^53;
+//   - AVG returns DECIMAL with four more fractional digits on TiDB;
+//   - information_schema.COLUMNS / STATISTICS must describe TiDB's column
+//     types and indexes; they are pointed at tables built from the catalog
+//     (columnsSysTable, statisticsSysTable).
+
+// rewriteSelect returns the rewritten text and true when query needed it;
+// readOnly tells a SELECT (safe to re-run) from DML.
+// DML is only touched for bit literals (aggregates do not occur there in
+// a way that matters).
+func (h *handler) rewriteSelect(query, curDB string) (text string, readOnly, ok bool) {
+	lq := strings.ToLower(query)
+	if !strings.Contains(lq, "sum(") && !strings.Contains(lq, "avg(") && !strings.Contains(lq, "b'") && !strings.Contains(lq, "0b") &&
+		!(strings.Contains(lq, "information_schema") && (strings.Contains(lq, "columns") || strings.Contains(lq, "statistics"))) {
+		return "", false, false
+	}
+	stmts, _, err := tparser.New().ParseSQL(query)
+	if err != nil || len(stmts) != 1 {
+		return "", false, false
+	}
+	dml := false
+	switch stmts[0].(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
+		dml = true
+	default:
+		return "", false, false
+	}
+	rw := &rewriter{cat: h.srv.b.cat, curDB: curDB, dml: dml}
+	stmts[0].Accept(&tableCollector{rw: rw})
+	out, _ := stmts[0].Accept(rw)
+	if !rw.changed {
+		return "", false, false
+	}
+	var sb strings.Builder
+	flags := format.DefaultRestoreFlags | format.RestoreStringWithoutCharset | format.RestoreTiDBSpecialComment
+	if err := out.Restore(format.NewRestoreCtx(flags, &sb)); err != nil {
+		return "", false, false
+	}
+	return sb.String(), !dml, true
+}
+
+// tableCollector records the tables a statement reads, for column typing.
+type tableCollector struct{ rw *rewriter }
+
+func (c *tableCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok {
+		db := tn.Schema.O
+		if db == "" {
+			db = c.rw.curDB
+		}
+		if snap, err := c.rw.cat.table(db, tn.Name.O); err == nil {
+			c.rw.tables = append(c.rw.tables, snap.Info)
+		}
+	}
+	return n, false
+}
+
+func (c *tableCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+type rewriter struct {
+	cat     *catalog
+	curDB   string
+	tables  []*kv.TableInfo
+	changed bool
+	// dml: bit literals are written as hex strings, not numbers, since
+	// they may be stored into string columns where b'01000001' is "A".
+	dml bool
+}
+
+func (r *rewriter) Enter(n ast.Node) (ast.Node, bool) { return n, false }
+
+func (r *rewriter) Leave(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.TableSource:
+		if tn, ok := x.Source.(*ast.TableName); ok && tn.Schema.L == "information_schema" {
+			target := ""
+			switch tn.Name.L {
+			case "columns":
+				target = columnsTableName
+			case "statistics":
+				target = statisticsTableName
+			}
+			if target != "" {
+				if x.AsName.O == "" {
+					x.AsName = tn.Name // keep columns.x references valid
+				}
+				tn.Schema, tn.Name = ast.NewCIStr(systemDB), ast.NewCIStr(target)
+				r.changed = true
+			}
+		}
+	case ast.ValueExpr:
+		if v, ok := bitLiteralValue(x); ok {
+			r.changed = true
+			if r.dml {
+				x.GetType().AddFlag(mysql.UnsignedFlag) // restores as x'..'
+				return x, true
+			}
+			return ast.NewValueExpr(v, "", ""), true
+		}
+	case *ast.AggregateFuncExpr:
+		if len(x.Args) != 1 {
+			return n, true
+		}
+		scale, ok := r.exactScale(x.Args[0])
+		switch strings.ToLower(x.F) {
+		case ast.AggFuncSum:
+			// The engine sums decimals exactly but declares the column
+			// DOUBLE; the outer CAST restores the DECIMAL result type.
+			if ok {
+				if scale == 0 {
+					x.Args[0] = castDecimal(x.Args[0], 0)
+				}
+				r.changed = true
+				return castDecimal(x, scale), true
+			}
+		case ast.AggFuncAvg:
+			if ok {
+				x.Args[0] = castDecimal(x.Args[0], scale)
+				r.changed = true
+				return castDecimal(x, min(scale+4, 30)), true
+			}
+		}
+	}
+	return n, true
+}
+
+// bitLiteralValue reports a b'..' / 0b.. literal (hex literals carry the
+// unsigned flag and stay strings) and its numeric value.
+func bitLiteralValue(v ast.ValueExpr) (uint64, bool) {
+	type binaryLiteralGetter interface {
+		GetType() *ptypes.FieldType
+		GetBytes() []byte
+		Kind() byte
+	}
+	g, ok := v.(binaryLiteralGetter)
+	if !ok {
+		return 0, false
+	}
+	const kindBinaryLiteral = 7 // test_driver.KindBinaryLiteral
+	if g.Kind() != kindBinaryLiteral || g.GetType().GetFlag()&mysql.UnsignedFlag != 0 {
+		return 0, false
+	}
+	b := g.GetBytes()
+	b = bytes.TrimLeft(b, "\x00")
+	if len(b) > 8 {
+		return 0, false // not representable as a number; leave it alone
+	}
+	var u uint64
+	for _, c := range b {
+		u = u<<8 | uint64(c)
+	}
+	return u, true
+}
+
+func castDecimal(e ast.ExprNode, scale int) ast.ExprNode {
+	ft := ptypes.NewFieldType(mysql.TypeNewDecimal)
+	ft.SetFlen(65)
+	ft.SetDecimal(scale)
+	return &ast.FuncCastExpr{Expr: e, Tp: ft, FunctionType: ast.CastFunction}
+}
+
+// exactScale returns the scale of an exact-numeric expression whose type is
+// evident (integer or DECIMAL columns, integer functions and literals).
+func (r *rewriter) exactScale(e ast.ExprNode) (int, bool) {
+	switch x := e.(type) {
+	case *ast.ColumnNameExpr:
+		name := x.Name.Name.O
+		if strings.EqualFold(name, kv.ExtraHandleName) {
+			return 0, true
+		}
+		for _, t := range r.tables {
+			if x.Name.Table.O != "" && !strings.EqualFold(x.Name.Table.O, t.Name) {
+				continue
+			}
+			if c := t.FindColumn(name); c != nil {
+				switch {
+				case tidbtypes.IsIntegerType(c.Type.Tp) || c.Type.Tp == tidbtypes.TypeYear:
+					return 0, true
+				case c.Type.Tp == tidbtypes.TypeNewDecimal:
+					return max(c.Type.Decimal, 0), true
+				}
+				return 0, false
+			}
+		}
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "crc32", "length", "char_length", "character_length", "bit_length", "octet_length", "ascii", "ord", "bit_count", "find_in_set", "instr", "locate", "year", "month", "day", "hour", "minute", "second":
+			return 0, true
+		}
+	case *ast.ParenthesesExpr:
+		return r.exactScale(x.Expr)
+	case ast.ValueExpr:
+		if k, ok := x.(interface{ Kind() byte }); ok && (k.Kind() == 1 || k.Kind() == 2) { // Int64, Uint64
+			return 0, true
+		}
+	}
+	return 0, false
+}
+
+// floatFixer renders DOUBLE/FLOAT results as TiDB does: plain notation
+// between 1e-15 and 1e15, otherwise exponent notation without '+' and
+// trailing zeros (1e20, 9.85967654375977e-305). The engine streams a
+// result as one packet with the fields and then packets of rows only, so
+// the fixer remembers the fields.
+type floatFixer struct{ fields []*querypb.Field }
+
+func (ff *floatFixer) fix(r *sqltypes.Result) {
+	if r == nil {
+		return
+	}
+	if len(r.Fields) > 0 {
+		ff.fields = r.Fields
+	}
+	for i, f := range ff.fields {
+		bits := 0
+		switch f.Type {
+		case sqltypes.Float64:
+			bits = 64
+		case sqltypes.Float32:
+			bits = 32
+		default:
+			continue
+		}
+		for _, row := range r.Rows {
+			if i >= len(row) || row[i].IsNull() {
+				continue
+			}
+			v, err := strconv.ParseFloat(row[i].ToString(), 64)
+			if err != nil {
+				continue
+			}
+			row[i] = sqltypes.MakeTrusted(f.Type, []byte(formatFloat(v, bits)))
+		}
+	}
+}
+
+func formatFloat(v float64, bits int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "0"
+	}
+	a := math.Abs(v)
+	if bits == 32 {
+		a = float64(float32(a))
+	}
+	if a >= 1e15 || (a != 0 && a < 1e-15) {
+		s := strconv.FormatFloat(v, 'e', -1, bits)
+		s = strings.Replace(s, "e+", "e", 1)
+		// Go pads the exponent to two digits; TiDB does not.
+		if i := strings.IndexByte(s, 'e'); i >= 0 && i+2 < len(s) {
+			exp := s[i+1:]
+			neg := strings.HasPrefix(exp, "-")
+			exp = strings.TrimLeft(strings.TrimPrefix(exp, "-"), "0")
+			if neg {
+				exp = "-" + exp
+			}
+			s = s[:i+1] + exp
+		}
+		return s
+	}
+	return strconv.FormatFloat(v, 'f', -1, bits)
+}
