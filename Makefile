@@ -26,6 +26,7 @@ test: deps
 # generated dump, plus the codec micro-benchmarks.
 bench: deps build
 	$(BIN)/starter bench --out BENCHMARKS.md
+	bash scripts/bench-codec.sh BENCHMARKS.md
 
 clean:
 	rm -rf $(BIN) .tempest

@@ -60,8 +60,12 @@ func (a *Activities) PlanTable(ctx context.Context, in PlanTableInput) (*PlanTab
 }
 
 // ImportChunk parses one chunk and writes its rows. It heartbeats after every
-// committed batch; a retried attempt resumes after the last committed batch
-// (see importer.ImportChunk for the exactly-once argument).
+// committed batch; with the logical backend a retried attempt resumes after
+// the last committed batch (see importer.ImportChunk for the exactly-once
+// argument). With the physical backend it runs on the node queue of the
+// worker holding the table's engine, every attempt re-encodes the whole
+// chunk (idempotent; see package physical), and the result carries the
+// chunk's KV checksum and max auto IDs.
 func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResult, error) {
 	var resume *importer.ChunkPosition
 	if activity.HasHeartbeatDetails(ctx) {

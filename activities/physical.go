@@ -12,9 +12,18 @@ import (
 	"github.com/tempestdb/tempest/internal/ingest"
 )
 
-// engineHeartbeatInterval keeps ImportEngine visibly alive while a long
-// split or region job reports no finished range.
-const engineHeartbeatInterval = 5 * time.Second
+// maxEngineHeartbeatInterval keeps ImportEngine visibly alive while a long
+// split or region job reports no finished range; a shorter heartbeat
+// timeout shortens it.
+const maxEngineHeartbeatInterval = 5 * time.Second
+
+func engineHeartbeatInterval(ctx context.Context) time.Duration {
+	d := maxEngineHeartbeatInterval
+	if hb := activity.GetInfo(ctx).HeartbeatTimeout; hb > 0 && hb/3 < d {
+		d = max(hb/3, 10*time.Millisecond)
+	}
+	return d
+}
 
 // ClaimEngineNode runs on the shared queue: whichever worker picks it up
 // becomes the home of the table's engine, and the workflow routes the
@@ -57,7 +66,7 @@ func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*I
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		t := time.NewTicker(engineHeartbeatInterval)
+		t := time.NewTicker(engineHeartbeatInterval(ctx))
 		defer t.Stop()
 		for {
 			select {

@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tempestdb/tempest/internal/benchdoc"
 	"github.com/tempestdb/tempest/internal/benchdump"
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/launcher"
@@ -120,7 +121,7 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 
 	report := renderBench(gen, *threads, runs)
 	fmt.Fprint(c.stdout, report)
-	return writeBenchSection(*out, "Logical import vs myloader", report)
+	return benchdoc.WriteSection(*out, "Logical import vs myloader", "_Written by `make bench` (`starter bench`)._\n\n"+report)
 }
 
 func verifyCount(ctx context.Context, db *testenv.Server, schema string, want int64) error {
@@ -150,30 +151,6 @@ func renderBench(gen benchdump.Result, threads int, runs []benchRun) string {
 		fmt.Fprintf(&b, "\n**Tempest / myloader throughput: %.2f×** (target ≥ 1.0×; Tempest's time includes starting the embedded Temporal server and all workflow/activity overhead).\n", ratio)
 	}
 	return b.String()
-}
-
-// writeBenchSection replaces (or appends) one "## title" section of the
-// benchmarks file, keeping the others.
-func writeBenchSection(path, title, body string) error {
-	old, _ := os.ReadFile(path)
-	doc := string(old)
-	if doc == "" {
-		doc = "# Benchmarks\n\nEach section is written by the command named in it; re-run it to refresh the figures.\n"
-	}
-	header := "## " + title + "\n"
-	section := header + "\n_Written by `make bench` (`starter bench`)._\n\n" + body
-	if i := strings.Index(doc, header); i >= 0 {
-		rest := doc[i+len(header):]
-		end := strings.Index(rest, "\n## ")
-		if end < 0 {
-			doc = doc[:i] + section
-		} else {
-			doc = doc[:i] + section + rest[end+1:]
-		}
-	} else {
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func cpuModel() string {

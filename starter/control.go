@@ -11,6 +11,7 @@ import (
 
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/launcher"
+	"github.com/tempestdb/tempest/internal/tclient"
 )
 
 // controlCommand is status, pause, resume and cancel of one import.
@@ -50,7 +51,7 @@ func (c *controlCommand) Run(ctx context.Context, args []string) error {
 	if *stateDir != "" {
 		t.StateDir = *stateDir
 	}
-	cl, err := launcher.DialForControl(ctx, t, zap.NewNop())
+	cl, err := tclient.DialForControl(ctx, t, zap.NewNop())
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/tempestdb/tempest/activities"
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/importer"
-	"github.com/tempestdb/tempest/internal/launcher"
 	"github.com/tempestdb/tempest/internal/logutil"
+	"github.com/tempestdb/tempest/internal/tclient"
 	"github.com/tempestdb/tempest/internal/workerhost"
 )
 
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer func() { _ = logger.Sync() }()
 
-	c, err := launcher.Dial(ctx, t, logger)
+	c, err := tclient.Dial(ctx, t, logger)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,7 @@ func (st *tableState) runPhysical(ctx workflow.Context, t Timeouts) (progress.Ta
 	var a *activities.Activities
 	in := st.in
 	db, table := in.Table.DB, in.Table.Table
+	name := SafeID(db + "." + table) // for activity IDs
 	ps := in.Physical
 	if ps == nil {
 		ps = &PhysicalState{Timestamp: workflow.Now(ctx)}
@@ -71,7 +72,7 @@ func (st *tableState) runPhysical(ctx workflow.Context, t Timeouts) (progress.Ta
 		if ps.NodeQueue == "" {
 			var claim activities.ClaimEngineNodeResult
 			claimIn := activities.ClaimEngineNodeInput{TaskID: in.TaskID, DB: db, Table: table}
-			if err := workflow.ExecuteActivity(shortActivity(ctx, "engine/"+db+"."+table+suffix, t), a.ClaimEngineNode, claimIn).Get(ctx, &claim); err != nil {
+			if err := workflow.ExecuteActivity(shortActivity(ctx, "engine/"+name+suffix, t), a.ClaimEngineNode, claimIn).Get(ctx, &claim); err != nil {
 				return st.fail(ctx, fmt.Errorf("claim a node for the engine: %w", err))
 			}
 			ps.NodeQueue = claim.NodeQueue
@@ -79,7 +80,7 @@ func (st *tableState) runPhysical(ctx workflow.Context, t Timeouts) (progress.Ta
 		if !planned {
 			var plan activities.PlanTableResult
 			planIn := activities.PlanTableInput{TaskID: in.TaskID, Config: in.Config, Table: in.Table}
-			if err := workflow.ExecuteActivity(shortActivity(ctx, "plan/"+db+"."+table+suffix, t), a.PlanTable, planIn).Get(ctx, &plan); err != nil {
+			if err := workflow.ExecuteActivity(shortActivity(ctx, "plan/"+name+suffix, t), a.PlanTable, planIn).Get(ctx, &plan); err != nil {
 				return st.fail(ctx, fmt.Errorf("plan chunks: %w", err))
 			}
 			chunks, planned = plan.Chunks, true
@@ -95,7 +96,7 @@ func (st *tableState) runPhysical(ctx workflow.Context, t Timeouts) (progress.Ta
 		}
 		if err == nil {
 			engIn := activities.ImportEngineInput{TaskID: in.TaskID, Config: in.Config, DB: db, Table: table, Generation: ps.Generation}
-			if err = workflow.ExecuteActivity(nodeActivity(ctx, "ingest/"+db+"."+table+suffix, ps.NodeQueue, t), a.ImportEngine, engIn).Get(ctx, nil); err != nil {
+			if err = workflow.ExecuteActivity(nodeActivity(ctx, "ingest/"+name+suffix, ps.NodeQueue, t), a.ImportEngine, engIn).Get(ctx, nil); err != nil {
 				err = fmt.Errorf("import engine: %w", err)
 			}
 		}
@@ -125,7 +126,7 @@ func (st *tableState) runPhysical(ctx workflow.Context, t Timeouts) (progress.Ta
 	sum, ids := ps.Checksum, ps.MaxIDs
 	postIn := activities.PostProcessInput{TaskID: in.TaskID, Config: in.Config, DB: db, Table: table, Rows: st.progress.Rows,
 		Checksum: &sum, MaxIDs: &ids}
-	if err := workflow.ExecuteActivity(shortActivity(ctx, "postprocess/"+db+"."+table, t), a.PostProcess, postIn).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx, "postprocess/"+name, t), a.PostProcess, postIn).Get(ctx, nil); err != nil {
 		return st.fail(ctx, fmt.Errorf("post-process: %w", err))
 	}
 	st.progress.Phase = progress.PhaseDone

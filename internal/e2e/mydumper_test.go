@@ -54,14 +54,14 @@ func fillRealDump(t *testing.T, db *testenv.Server) {
 		 (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
 		// Every byte value in a BLOB and a VARBINARY.
-		"INSERT INTO src.kitchen_sink (vc, bl) SELECT CONCAT('bytes-', seq), UNHEX(REPEAT(LPAD(HEX(seq), 2, '0'), 16)) FROM seq_0_to_255",
-		"INSERT INTO src.kitchen_sink (vc, vb) SELECT CONCAT('vb-', seq), CHAR(seq, 255 - seq, 39, 92 USING binary) FROM seq_0_to_255",
+		"INSERT INTO src.kitchen_sink (vc, bl) SELECT CONCAT('bytes-', seq), UNHEX(REPEAT(LPAD(HEX(seq), 2, '0'), 16)) FROM src.seq_0_to_255",
+		"INSERT INTO src.kitchen_sink (vc, vb) SELECT CONCAT('vb-', seq), CHAR(seq, 255 - seq, 39, 92 USING binary) FROM src.seq_0_to_255",
 		// Multi-byte and emoji text.
 		"INSERT INTO src.names VALUES ('zh', '中文表 数据'), ('emoji', '😀🚀 ok'), ('ru', 'Ольга'), ('quote', '''\"`'), ('bs', '\\\\\\\\')",
 		// Bulk rows so that --rows splits the table into several files.
 		`INSERT INTO src.kitchen_sink (bi, dec1, dt, vc, tx, js) SELECT seq * 7919, seq / 7, '2020-01-01' + INTERVAL seq MINUTE,
 		   CONCAT('row ', seq, ' ''q'' \\ ', CHAR(seq % 26 + 65)), REPEAT(CONCAT('tx', seq, ';'), seq % 20),
-		   JSON_OBJECT('n', seq, 's', CONCAT('v', seq)) FROM seq_1_to_20000`,
+		   JSON_OBJECT('n', seq, 's', CONCAT('v', seq)) FROM src.seq_1_to_20000`,
 	}
 	for _, s := range inserts {
 		if err := db.Exec(ctx, s); err != nil {

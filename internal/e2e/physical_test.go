@@ -2,11 +2,24 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"go.uber.org/zap"
+
+	"github.com/tempestdb/tempest/activities"
+	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/importer"
+	"github.com/tempestdb/tempest/internal/launcher"
+	"github.com/tempestdb/tempest/internal/sandbox"
+	"github.com/tempestdb/tempest/internal/workerhost"
+	"github.com/tempestdb/tempest/workflows"
 )
 
 // TestPhysicalLightningExamples imports Lightning's examples dump with the
@@ -84,4 +97,109 @@ func TestPhysicalLightningExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPhysicalNodeLossReencodesOnAnotherWorker runs a physical import on a
+// private task queue served by worker A only, stops A for good while it is
+// ingesting the first table's engine, and starts worker B: the activity
+// pinned to A's node queue times out waiting to start, the table workflow
+// claims B, re-encodes the table there into a new engine generation, and
+// the import completes with every row and a matching checksum.
+func TestPhysicalNodeLossReencodesOnAnotherWorker(t *testing.T) {
+	dir := acceptanceDir(t)
+	var c acceptanceCase
+	if _, err := toml.DecodeFile(filepath.Join(dir, "cases", "lightning_examples_512.toml"), &c); err != nil {
+		t.Fatal(err)
+	}
+	target := startSandbox(t)
+	conn := embeddedTemporal(t)
+	queue := fmt.Sprintf("nodeloss-%d", taskSeq.Add(1))
+
+	startWorker := func(node string) *workerhost.Workers {
+		imp := importer.New(zap.NewNop(), importer.StaticPassword(""), importer.Options{SortedKVDir: t.TempDir()})
+		t.Cleanup(func() { _ = imp.Close() })
+		w, err := workerhost.Start(conn.Client, activities.New(zap.NewNop(), imp, workerhost.NodeQueue(queue, node)),
+			workerhost.Options{TaskQueue: queue, NodeID: node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	workerA := startWorker("a")
+	stoppedA := false
+	defer func() {
+		if !stoppedA {
+			workerA.Stop()
+		}
+	}()
+
+	src := filepath.Join(dir, c.Source)
+	args := []string{"--config", filepath.Join(src, c.Config), "-d", filepath.Join(src, c.Data),
+		"--backend", "local", "--checksum", "required"}
+	cfg, _, err := config.LoadWithFlags(append(args, target.flags(t)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slow writes keep the first ImportEngine running long enough to lose
+	// its node in the middle of it.
+	target.kv.Faults().Inject(sandbox.Fault{RPC: sandbox.RPCWrite, Kind: sandbox.FaultSlowWrite, Delay: time.Second})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	taskID := queue
+	run, err := launcher.StartImport(ctx, &launcher.Conn{Client: conn.Client, TaskQueue: queue}, cfg, taskID, workflows.Timeouts{
+		ChunkHeartbeat: 2 * time.Second, NodeScheduleToStart: 4 * time.Second, MaxAttempts: 5,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for len(target.kv.StoresInImportMode()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first engine never started ingesting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	workerA.Stop()
+	stoppedA = true
+	target.kv.Faults().Clear()
+	workerB := startWorker("b")
+	defer workerB.Stop()
+
+	res, err := launcher.Wait(ctx, conn.Client, run, time.Second, nil)
+	if err != nil {
+		t.Fatalf("import after node loss: %v", err)
+	}
+	if res.Rows != 20002 {
+		t.Errorf("import reports %d rows, want 20002", res.Rows)
+	}
+	if got := target.kv.StoresInImportMode(); len(got) != 0 {
+		t.Errorf("stores %v left in import mode", got)
+	}
+	got, err := queryStrings(ctx, mustConn(t, target.db), "SELECT count(*), sum(id), max(name), min(name), sum(crc32(name)) FROM mocker_test.tbl_autoid")
+	if want := [][]string{{"10000", "50005000", "4-9-9", "0-0-0", "21388950023608"}}; err != nil || !slices.EqualFunc(got, want, slices.Equal[[]string]) {
+		t.Errorf("tbl_autoid = %q (%v), want %q", got, err, want)
+	}
+	// Some table was re-encoded: its activities of generation 1 exist.
+	reencoded := 0
+	for _, tbl := range []string{"report_case_high_risk", "tbl_autoid", "tbl_multi_index", "ı"} {
+		for _, ev := range readHistory(t, workflows.TableWorkflowID(taskID, "mocker_test", tbl)).Events {
+			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && strings.HasSuffix(a.ActivityId, "#1") {
+				reencoded++
+			}
+		}
+	}
+	if reencoded == 0 {
+		t.Error("no activity of a second engine generation was scheduled: the node loss was not handled by re-encoding")
+	}
+}
+
+func mustConn(t *testing.T, db *sql.DB) *sql.Conn {
+	t.Helper()
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/tempestdb/tempest/internal/config"
@@ -88,6 +89,11 @@ type rowSink interface {
 // cannot store positions (task-info-schema-name = ""), where the batch in
 // flight at a crash may be applied twice (harmless for replace/ignore, a
 // recorded duplicate for error).
+//
+// The physical backend has no committed position: its rows go to a local
+// engine, not a transaction. An attempt always starts at the chunk's start
+// (ignoring resume); re-encoding writes identical pairs, and the outcome's
+// Checksum and MaxIDs cover the whole chunk.
 func (im *Importer) ImportChunk(ctx context.Context, job ChunkJob, resume *ChunkPosition, heartbeat func(ChunkPosition)) (ChunkOutcome, error) {
 	cfg := job.Config
 	sink, err := im.rowSinkFor(ctx, job)
@@ -124,7 +130,13 @@ func (im *Importer) ImportChunk(ctx context.Context, job ChunkJob, resume *Chunk
 	if err != nil {
 		return ChunkOutcome{}, permanent("ConfigError", err)
 	}
-	p, err := openParser(ctx, store, cfg, job.Chunk, start)
+	// Parquet timestamps are instants; they are rendered in the target
+	// session's time zone, as the server would render them.
+	loc := time.UTC
+	if z, ok := sink.(interface{ SessionLocation() *time.Location }); ok {
+		loc = z.SessionLocation()
+	}
+	p, err := openParser(ctx, store, cfg, job.Chunk, start, loc)
 	if err != nil {
 		return ChunkOutcome{}, err
 	}
@@ -223,7 +235,7 @@ type chunkParser interface {
 }
 
 // openParser opens the chunk's file and positions a parser at start.
-func openParser(ctx context.Context, store storage.ExternalStorage, cfg *config.Config, c mydump.Chunk, start ChunkPosition) (chunkParser, error) {
+func openParser(ctx context.Context, store storage.ExternalStorage, cfg *config.Config, c mydump.Chunk, start ChunkPosition, loc *time.Location) (chunkParser, error) {
 	r, err := mydump.OpenFile(ctx, store, c.File)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.File.Path, err)
@@ -274,10 +286,45 @@ func openParser(ctx context.Context, store storage.ExternalStorage, cfg *config.
 		}
 		return p, nil
 	case mydump.SourceTypeParquet:
-		r.Close()
-		return nil, permanent("ConfigError", fmt.Errorf("%s: parquet sources are not supported yet", c.File.Path))
+		p, err := parser.NewParquetParser(readerAt{r: r, mu: new(sync.Mutex)}, c.File.Size, c.File.Path, parser.ParquetOptions{Location: loc})
+		if err != nil {
+			r.Close()
+			return nil, permanent("SyntaxError", fmt.Errorf("open parquet %s: %w", c.File.Path, err))
+		}
+		if pos.Offset > 0 || pos.RowID != 0 {
+			if err := p.SetPos(pos.Offset, pos.RowID); err != nil {
+				p.Close()
+				return nil, fmt.Errorf("seek %s to row %d: %w", c.File.Path, pos.Offset, err)
+			}
+		}
+		return p, nil
 	default:
 		r.Close()
 		return nil, permanent("ConfigError", fmt.Errorf("%s: %s is not a data file", c.File.Path, c.File.Type))
 	}
 }
+
+// readerAt gives random access over a stored file (parquet readers jump
+// between footer, row groups and pages). Reads are serialized: the
+// underlying stream has one position.
+type readerAt struct {
+	r  storage.ReadSeekCloser
+	mu *sync.Mutex
+}
+
+func (ra readerAt) ReadAt(p []byte, off int64) (int, error) {
+	if ra.mu != nil {
+		ra.mu.Lock()
+		defer ra.mu.Unlock()
+	}
+	if _, err := ra.r.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	n, err := io.ReadFull(ra.r, p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF // io.ReaderAt's contract for a short read at the end
+	}
+	return n, err
+}
+
+func (ra readerAt) Close() error { return ra.r.Close() }

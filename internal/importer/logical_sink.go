@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tempestdb/tempest/internal/logical"
+	"github.com/tempestdb/tempest/internal/mydump"
 	"github.com/tempestdb/tempest/internal/parser"
 )
 
@@ -19,6 +23,7 @@ type logicalSink struct {
 	key    string
 	// prevRowIDMax converts a committed row ID into a row count.
 	prevRowIDMax int64
+	loc          *time.Location
 }
 
 func (im *Importer) rowSinkFor(ctx context.Context, job ChunkJob) (rowSink, error) {
@@ -45,7 +50,13 @@ func (im *Importer) rowSinkFor(ctx context.Context, job ChunkJob) (rowSink, erro
 	if err != nil {
 		return nil, err
 	}
-	return &logicalSink{be: be, w: w, taskID: taskID, key: job.Table + "/" + job.Key, prevRowIDMax: job.Chunk.PrevRowIDMax}, nil
+	loc := time.UTC
+	if job.Chunk.File.Type == mydump.SourceTypeParquet {
+		if loc, err = sessionLocation(ctx, be); err != nil {
+			return nil, err
+		}
+	}
+	return &logicalSink{be: be, w: w, taskID: taskID, key: job.Table + "/" + job.Key, prevRowIDMax: job.Chunk.PrevRowIDMax, loc: loc}, nil
 }
 
 func (s *logicalSink) Committed(ctx context.Context) (*ChunkPosition, error) {
@@ -83,4 +94,42 @@ func classifyWriteError(err error) error {
 		return permanent("ErrorBudgetExceeded", err)
 	}
 	return err
+}
+
+// SessionLocation is the target session's time zone, in which instants from
+// the source (parquet timestamps) are rendered: the server would render them
+// the same way.
+func (s *logicalSink) SessionLocation() *time.Location { return s.loc }
+
+// sessionLocation reads the time zone of the target's sessions.
+func sessionLocation(ctx context.Context, be *logical.Backend) (*time.Location, error) {
+	var zone, system string
+	if err := be.DB().QueryRowContext(ctx, "SELECT @@session.time_zone, @@system_time_zone").Scan(&zone, &system); err != nil {
+		return nil, fmt.Errorf("read the target's time zone: %w", err)
+	}
+	if strings.EqualFold(zone, "SYSTEM") {
+		zone = system
+	}
+	return parseZone(zone), nil
+}
+
+// parseZone understands MySQL's zone forms: "+08:00" offsets and named
+// zones; an abbreviation the system cannot resolve ("CST") falls back to
+// this process's local zone.
+func parseZone(zone string) *time.Location {
+	if len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' {
+		h, err1 := strconv.Atoi(zone[1:3])
+		m, err2 := strconv.Atoi(zone[4:6])
+		if err1 == nil && err2 == nil {
+			off := h*3600 + m*60
+			if zone[0] == '-' {
+				off = -off
+			}
+			return time.FixedZone(zone, off)
+		}
+	}
+	if loc, err := time.LoadLocation(zone); err == nil {
+		return loc
+	}
+	return time.Local
 }

@@ -54,8 +54,11 @@ func (im *Importer) physicalSinkFor(ctx context.Context, job ChunkJob) (rowSink,
 		LegacyCollation: !settings.NewCollation, AutoRandomSeed: job.Chunk.PrevRowIDMax,
 		ExtendColumns: job.Chunk.File.ExtendColumns, MaxTypeErrors: cfg.Lightning.MaxError.Type,
 	})
-	if err != nil {
+	if errors.Is(err, physical.ErrUnsupportedTable) {
 		return nil, permanent("SchemaError", fmt.Errorf("chunk %s: %w", job.Key, err))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 	}
 	return &physicalSink{enc: enc}, nil
 }

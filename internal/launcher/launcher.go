@@ -8,13 +8,10 @@ package launcher
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -25,27 +22,14 @@ import (
 	"github.com/tempestdb/tempest/internal/embedtemporal"
 	"github.com/tempestdb/tempest/internal/importer"
 	"github.com/tempestdb/tempest/internal/progress"
-	"github.com/tempestdb/tempest/internal/tlog"
+	"github.com/tempestdb/tempest/internal/tclient"
 	"github.com/tempestdb/tempest/internal/workerhost"
 	"github.com/tempestdb/tempest/workflows"
 )
 
-// addressFile, under the state directory, records the embedded server's
-// frontend address so that `starter status|pause|resume|cancel` from another
-// terminal find the running import.
-const addressFile = "temporal.address"
-
 // DefaultStateDir is where the embedded default keeps its state when
 // [temporal] state-dir is not set.
-func DefaultStateDir() string {
-	if d := os.Getenv("TEMPEST_STATE_DIR"); d != "" {
-		return d
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".tempest")
-	}
-	return ".tempest"
-}
+func DefaultStateDir() string { return tclient.DefaultStateDir() }
 
 // Conn is a Temporal connection, plus the embedded server and in-process
 // worker when it runs the embedded default.
@@ -81,7 +65,7 @@ func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Conn, erro
 		tq = "tempest"
 	}
 	if cfg.Temporal.Address != "" {
-		c, err := Dial(ctx, cfg.Temporal, logger)
+		c, err := tclient.Dial(ctx, cfg.Temporal, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +92,7 @@ func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Conn, erro
 	conn := &Conn{Client: c, Namespace: srv.Namespace(), TaskQueue: tq, Embedded: srv}
 	if !opts.Ephemeral {
 		// "address namespace": what DialForControl needs to find this server.
-		_ = os.WriteFile(filepath.Join(stateDir, addressFile), []byte(srv.FrontendAddress()+" "+srv.Namespace()+"\n"), 0o644)
+		_ = os.WriteFile(filepath.Join(stateDir, tclient.AddressFile), []byte(srv.FrontendAddress()+" "+srv.Namespace()+"\n"), 0o644)
 	}
 	// An ephemeral server has no state directory: engines then go to the
 	// importer's default under the system temp directory.
@@ -144,72 +128,6 @@ func (c *Conn) Close() {
 	if c.Embedded != nil {
 		_ = c.Embedded.Stop()
 	}
-}
-
-// Dial connects to an external Temporal cluster.
-func Dial(ctx context.Context, t config.Temporal, logger *zap.Logger) (client.Client, error) {
-	opts := client.Options{
-		HostPort:  t.Address,
-		Namespace: t.Namespace,
-		Logger:    tlog.QuietSDKLogger(logger),
-	}
-	if t.TLS.CAPath != "" || t.TLS.CertPath != "" {
-		tc, err := tlsConfig(t)
-		if err != nil {
-			return nil, err
-		}
-		opts.ConnectionOptions.TLS = tc
-	}
-	c, err := client.DialContext(ctx, opts)
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", t.Address, err)
-	}
-	return c, nil
-}
-
-// DialForControl connects for status/pause/resume/cancel: to the configured
-// address, or to the embedded server of a running `starter import` found
-// through its state directory.
-func DialForControl(ctx context.Context, t config.Temporal, logger *zap.Logger) (client.Client, error) {
-	if t.Address == "" {
-		dir := t.StateDir
-		if dir == "" {
-			dir = DefaultStateDir()
-		}
-		b, err := os.ReadFile(filepath.Join(dir, addressFile))
-		if err != nil {
-			return nil, fmt.Errorf("no Temporal address configured and no embedded server found under %s: %w", dir, err)
-		}
-		fields := strings.Fields(string(b))
-		if len(fields) != 2 {
-			return nil, fmt.Errorf("malformed %s under %s", addressFile, dir)
-		}
-		t.Address, t.Namespace = fields[0], fields[1]
-	}
-	return Dial(ctx, t, logger)
-}
-
-func tlsConfig(t config.Temporal) (*tls.Config, error) {
-	tc := &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12}
-	if t.TLS.CAPath != "" {
-		pem, err := os.ReadFile(t.TLS.CAPath)
-		if err != nil {
-			return nil, fmt.Errorf("read Temporal CA %s: %w", t.TLS.CAPath, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("read Temporal CA %s: no certificate found", t.TLS.CAPath)
-		}
-		tc.RootCAs = pool
-	}
-	if t.TLS.CertPath != "" {
-		cert, err := tls.LoadX509KeyPair(t.TLS.CertPath, t.TLS.KeyPath)
-		if err != nil {
-			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	return tc, nil
 }
 
 // StartImport starts the import workflow of a task. The config is redacted

@@ -18,6 +18,10 @@ import (
 // retry can fix it.
 var ErrColumns = errors.New("source columns do not fit the table")
 
+// ErrUnsupportedTable marks a table whose KV pairs the codec refuses to
+// produce (see package kv's refusals): no retry can fix it.
+var ErrUnsupportedTable = errors.New("table cannot be encoded for the physical backend")
+
 // ErrTypeErrorsExceeded marks a chunk that met more rows that cannot be
 // converted to the column types than lightning.max-error.type allows.
 var ErrTypeErrorsExceeded = errors.New("too many rows with type errors")
@@ -101,7 +105,7 @@ func NewChunkEncoder(eng *engine.Engine, cfg EncoderConfig) (*ChunkEncoder, erro
 		LegacyCollation: cfg.LegacyCollation, RowFormatVersion: 2, AutoRandomSeed: cfg.AutoRandomSeed,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("encoder for table %s: %w", cfg.Table.Name, err)
+		return nil, fmt.Errorf("%w: table %s: %v", ErrUnsupportedTable, cfg.Table.Name, err)
 	}
 	w, err := eng.NewWriter(engine.WriterOptions{})
 	if err != nil {

@@ -172,9 +172,21 @@ func TestImportWithIndexesMatchesAdminChecksum(t *testing.T) {
 	}
 
 	var reported []ingest.KeyRange
-	res, err := env.phys.ImportEngine(ctx, env.cfg, ref, nil, func(r []ingest.KeyRange) { reported = append(reported, r...) })
+	pausedDuringImport := false
+	res, err := env.phys.ImportEngine(ctx, env.cfg, ref, nil, func(r []ingest.KeyRange) {
+		reported = append(reported, r...)
+		if _, ok := env.cl.PDState().LabelRules["tempest-"+EngineName(ref)]; ok {
+			pausedDuringImport = true
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !pausedDuringImport {
+		t.Error("PD scheduling was not paused over the table's range during the import")
+	}
+	if rules := env.cl.PDState().LabelRules; len(rules) != 0 {
+		t.Errorf("PD label rules left after the import: %v", rules)
 	}
 	if res.CommitTS == 0 || len(reported) == 0 {
 		t.Fatalf("import reported commit TS %d and %d finished ranges", res.CommitTS, len(reported))

@@ -97,6 +97,9 @@ func ReadCreateTable(data []byte, targetDB, targetTable string) (string, *ast.Cr
 		create.ReferTable.Schema = ast.NewCIStr(targetDB)
 	}
 	text, err := restore(create)
+	if err == nil {
+		text, err = portableChecks(create, text)
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("printing CREATE TABLE for %s: %w", QualifiedName(targetDB, targetTable), err)
 	}
@@ -166,4 +169,50 @@ func stmtKind(s ast.StmtNode) string {
 		return fmt.Sprintf("%s statement %q", t, text)
 	}
 	return t + " statement"
+}
+
+// portableChecks rewrites the CHECK clauses of a restored CREATE TABLE so
+// that MySQL, MariaDB and TiDB all accept them. TiDB's printer always spells
+// out "ENFORCED" or "NOT ENFORCED", which MariaDB rejects as a syntax error
+// (mydumper dumps of JSON columns carry CHECK (json_valid(...))). ENFORCED is
+// the default everywhere and is dropped; NOT ENFORCED goes into a versioned
+// comment that MySQL ≥ 8.0.16 and TiDB execute and MariaDB ignores.
+func portableChecks(create *ast.CreateTableStmt, text string) (string, error) {
+	var checks []*ast.ColumnOption
+	var tableChecks []*ast.Constraint
+	for _, col := range create.Cols {
+		for _, opt := range col.Options {
+			if opt.Tp == ast.ColumnOptionCheck {
+				checks = append(checks, opt)
+			}
+		}
+	}
+	for _, c := range create.Constraints {
+		if c.Tp == ast.ConstraintCheck {
+			tableChecks = append(tableChecks, c)
+		}
+	}
+	rewrite := func(expr ast.ExprNode, enforced bool, sep string) error {
+		body, err := restore(expr)
+		if err != nil {
+			return err
+		}
+		from, to := "CHECK("+body+")"+sep+"ENFORCED", "CHECK("+body+")"
+		if !enforced {
+			from, to = "CHECK("+body+")"+sep+"NOT ENFORCED", "CHECK("+body+") /*!80016 NOT ENFORCED */"
+		}
+		text = strings.Replace(text, from, to, 1)
+		return nil
+	}
+	for _, opt := range checks {
+		if err := rewrite(opt.Expr, opt.Enforced, " "); err != nil {
+			return "", err
+		}
+	}
+	for _, c := range tableChecks {
+		if err := rewrite(c.Expr, c.Enforced, " "); err != nil {
+			return "", err
+		}
+	}
+	return text, nil
 }

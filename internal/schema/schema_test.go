@@ -336,3 +336,17 @@ func TestReadCreateTableLike(t *testing.T) {
 		t.Fatalf("stmt = %s", stmt)
 	}
 }
+
+func TestCheckConstraintsArePortable(t *testing.T) {
+	in := "CREATE TABLE t (js longtext CHECK (json_valid(`js`)), a int, CONSTRAINT c1 CHECK (a > 0) NOT ENFORCED)"
+	out, _, err := ReadCreateTable([]byte(in), "d", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, ") ENFORCED") || strings.Contains(out, ") NOT ENFORCED") {
+		t.Fatalf("ENFORCED clause left in %s", out)
+	}
+	if !strings.Contains(out, "/*!80016 NOT ENFORCED */") || !strings.Contains(out, "CHECK(JSON_VALID(`js`))") {
+		t.Fatalf("unexpected DDL %s", out)
+	}
+}
