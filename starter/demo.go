@@ -15,20 +15,22 @@ import (
 	"github.com/tempestdb/tempest/examples"
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/launcher"
-	"github.com/tempestdb/tempest/internal/testenv"
+	"github.com/tempestdb/tempest/internal/sandbox/cluster"
 	"github.com/tempestdb/tempest/workflows"
 )
 
-// demoCommand imports the bundled example dump on the embedded default into
-// a private MariaDB it starts itself, then says where to look.
+// demoCommand imports the bundled example dump on the embedded default with
+// the physical backend (KV encoding, Pebble engines, split/scatter,
+// Write + MultiIngest) into an in-process sandbox cluster — PD, three TiKV
+// stores and a TiDB front on their real protocols — then says where to look.
 type demoCommand struct {
 	stdout, stderr io.Writer
 }
 
 func (c *demoCommand) Run(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("starter demo", flag.ContinueOnError)
-	stateDir := fset.String("state-dir", filepath.Join(".tempest", "demo"), "where the demo keeps its Temporal state and MariaDB")
-	hold := fset.Duration("hold", -1, "keep Temporal UI and MariaDB up this long after the import (default: until Ctrl-C on a terminal, not at all otherwise)")
+	stateDir := fset.String("state-dir", filepath.Join(".tempest", "demo"), "where the demo keeps its Temporal state, engines and sandbox cluster")
+	hold := fset.Duration("hold", -1, "keep the Temporal UI and the sandbox cluster up this long after the import (default: until Ctrl-C on a terminal, not at all otherwise)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -45,19 +47,24 @@ func (c *demoCommand) Run(ctx context.Context, args []string) error {
 	if err := writeExample(dumpDir); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stderr, "starting a private MariaDB ...")
-	db, err := testenv.StartMariaDB(ctx, filepath.Join(abs, "mariadb"), logger)
-	if err != nil {
-		return fmt.Errorf("start MariaDB for the demo (make demo installs mariadb-server): %w", err)
+	fmt.Fprintln(c.stderr, "starting the sandbox cluster (PD, 3 TiKV stores, TiDB front) ...")
+	sandboxDir := filepath.Join(abs, "sandbox")
+	if err := os.RemoveAll(sandboxDir); err != nil {
+		return fmt.Errorf("clear %s: %w", sandboxDir, err)
 	}
-	defer func() { _ = db.Stop() }()
+	sb, err := cluster.Start(ctx, cluster.Options{DataDir: sandboxDir, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("start the sandbox cluster: %w", err)
+	}
+	defer func() { _ = sb.Stop() }()
 
 	cfg := config.Default()
-	cfg.TikvImporter.Backend = config.BackendTiDB
+	cfg.TikvImporter.Backend = config.BackendLocal
+	cfg.TikvImporter.SortedKVDir = filepath.Join(abs, "sorted-kv")
 	cfg.Mydumper.DataSourceDir = dumpDir
-	cfg.TiDB.Host, cfg.TiDB.Port, cfg.TiDB.User = db.Host(), db.Port(), db.User()
+	cfg.TiDB.Host, cfg.TiDB.Port, cfg.TiDB.User = sb.Host(), sb.SQLPort(), "root"
+	cfg.TiDB.StatusPort, cfg.TiDB.PdAddr = sb.StatusPort(), sb.PDAddress()
 	cfg.Temporal.StateDir = abs
-	cfg.Lightning.RegionConcurrency = 4
 	if err := cfg.Adjust(); err != nil {
 		return err
 	}
@@ -83,18 +90,19 @@ func (c *demoCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "  Temporal UI:  http://%s/namespaces/%s/workflows/%s\n", ui, conn.Namespace, run.GetID())
 	}
 	fmt.Fprintf(c.stdout, "  workflow ID:  %s\n", run.GetID())
-	fmt.Fprintf(c.stdout, "  query:        mariadb -h %s -P %d -u %s shop -e 'SELECT country, COUNT(*) FROM customers GROUP BY country; SELECT * FROM big_spenders LIMIT 5'\n",
-		db.Host(), db.Port(), db.User())
+	fmt.Fprintf(c.stdout, "  query:        mysql -h %s -P %d -u root shop -e 'SELECT country, COUNT(*) FROM customers GROUP BY country; SELECT * FROM big_spenders LIMIT 5; ADMIN CHECKSUM TABLE orders'\n",
+		sb.Host(), sb.SQLPort())
+	fmt.Fprintf(c.stdout, "  TiDB status:  http://%s/schema/shop/orders   PD: %s\n", sb.StatusAddress(), sb.PDAddress())
 	fmt.Fprintf(c.stdout, "  status:       bin/starter status --state-dir %s %s\n", abs, run.GetID())
 
 	wait := *hold
 	if wait < 0 && isTerminal(os.Stdin) {
-		fmt.Fprintln(c.stdout, "\nTemporal UI and MariaDB stay up until Ctrl-C.")
+		fmt.Fprintln(c.stdout, "\nThe Temporal UI and the sandbox cluster stay up until Ctrl-C.")
 		<-ctx.Done()
 		return nil
 	}
 	if wait > 0 {
-		fmt.Fprintf(c.stdout, "\nTemporal UI and MariaDB stay up for %s.\n", wait)
+		fmt.Fprintf(c.stdout, "\nThe Temporal UI and the sandbox cluster stay up for %s.\n", wait)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tempestdb/tempest/internal/logutil"
 	"io"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ import (
 )
 
 func main() {
+	logutil.QuietLibraries()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

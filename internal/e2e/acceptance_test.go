@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -93,6 +97,7 @@ func TestAcceptanceLogicalMariaDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Exec(context.Background(), "SET GLOBAL time_zone = 'SYSTEM'") })
+	target := mariaDBTarget(db)
 	for _, c := range loadCases(t, dir) {
 		if !slices.Contains(c.Backends, "logical") || !slices.Contains(c.Targets, "mysql") {
 			continue
@@ -101,29 +106,85 @@ func TestAcceptanceLogicalMariaDB(t *testing.T) {
 			if c.After == "" {
 				resetTarget(t, db)
 			}
-			runCase(t, dir, db, c)
+			runCase(t, dir, target, "logical", c)
 		})
 	}
 }
 
-func runCase(t *testing.T, dir string, db *testenv.Server, c acceptanceCase) {
+// acceptanceTarget is the server a case runs on, as the runner sees it.
+type acceptanceTarget struct {
+	// name is the case format's target ("mysql" or "tidb"): checks whose
+	// own targets exclude it are skipped.
+	name string
+	// db runs setup_sql and teardown_sql; dsn opens the fresh sessions a
+	// case needs (see freshConn).
+	db  *sql.DB
+	dsn string
+	// host, port, user, statusPort and pdURLs fill the import's connection
+	// flags and the extra_flags placeholders. statusPort 0 and empty pdURLs
+	// mean the target has no TiDB status API or PD (MariaDB): the flags are
+	// left out and the placeholders get Lightning's defaults, which only a
+	// physical import would use.
+	host       string
+	port       int
+	user       string
+	statusPort int
+	pdURLs     string
+}
+
+func mariaDBTarget(db *testenv.Server) acceptanceTarget {
+	return acceptanceTarget{name: "mysql", db: db.DB(), dsn: db.DSN(""), host: db.Host(), port: db.Port(), user: db.User()}
+}
+
+// connFlags are the command-line flags that point an import at the target.
+func (a acceptanceTarget) connFlags() []string {
+	f := []string{"--tidb-host", a.host, "--tidb-port", strconv.Itoa(a.port), "--tidb-user", a.user}
+	if a.statusPort != 0 {
+		f = append(f, "--tidb-status", strconv.Itoa(a.statusPort))
+	}
+	if a.pdURLs != "" {
+		f = append(f, "--pd-urls", a.pdURLs)
+	}
+	return f
+}
+
+// backendFlag maps the case format's backend names to Lightning's.
+var backendFlag = map[string]string{"logical": "tidb", "physical": "local"}
+
+// runCase runs one case on target with backend ("logical" or "physical"):
+// setup_sql, the import, the expected error or the checks, teardown_sql.
+func runCase(t *testing.T, dir string, target acceptanceTarget, backend string, c acceptanceCase) {
 	ctx := context.Background()
 	for _, stmt := range c.SetupSQL {
-		if err := db.Exec(ctx, stmt); err != nil {
+		if _, err := target.db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("setup %q: %v", stmt, err)
+		}
+		// TiDB propagates SET GLOBAL to its sessions with a delay; the
+		// import's sessions must see the new value.
+		if err := waitGlobal(ctx, target, stmt); err != nil {
 			t.Fatalf("setup %q: %v", stmt, err)
 		}
 	}
+	// Teardown runs even after a failure: the target (and, for the
+	// sandbox, the process-wide system variables) may be reused.
 	defer func() {
 		for _, stmt := range c.TeardownSQL {
-			if err := db.Exec(ctx, stmt); err != nil {
+			if _, err := target.db.ExecContext(ctx, stmt); err != nil {
 				t.Errorf("teardown %q: %v", stmt, err)
 			}
 		}
 	}()
+	bf, ok := backendFlag[backend]
+	if !ok {
+		t.Fatalf("unknown backend %q", backend)
+	}
 	src := filepath.Join(dir, c.Source)
-	args := []string{"--config", filepath.Join(src, c.Config), "-d", filepath.Join(src, c.Data), "--backend", "tidb"}
-	args = append(args, targetFlags(db)...)
-	args = append(args, expandFlags(c.ExtraFlags, db, t.TempDir())...)
+	args := []string{"--config", filepath.Join(src, c.Config), "-d", filepath.Join(src, c.Data), "--backend", bf}
+	if bf == "local" {
+		args = append(args, "--sorted-kv-dir", t.TempDir())
+	}
+	args = append(args, target.connFlags()...)
+	args = append(args, expandFlags(c.ExtraFlags, target, t.TempDir())...)
 	res, err := runImport(t, args)
 
 	if c.ExpectError != "" || c.ExpectFailure {
@@ -146,13 +207,15 @@ func runCase(t *testing.T, dir string, db *testenv.Server, c acceptanceCase) {
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	conn, err := db.DB().Conn(ctx)
+	// The check session must start after setup_sql, so that it inherits the
+	// globals set there (e.g. autocommit=0), as a new mysql client would.
+	conn, closeConn, err := freshConn(ctx, target.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer closeConn()
 	for i, chk := range c.Checks {
-		if len(chk.Targets) > 0 && !slices.Contains(chk.Targets, "mysql") {
+		if len(chk.Targets) > 0 && !slices.Contains(chk.Targets, target.name) {
 			continue
 		}
 		got, err := queryStrings(ctx, conn, chk.SQL)
@@ -179,6 +242,63 @@ func runCase(t *testing.T, dir string, db *testenv.Server, c acceptanceCase) {
 	}
 }
 
+// freshConn opens a new session on dsn. A pooled connection would not do:
+// it may predate a SET GLOBAL, and a session keeps the values it started
+// with.
+func freshConn(ctx context.Context, dsn string) (*sql.Conn, func(), error) {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("connect: %w", err)
+	}
+	return conn, func() { _ = conn.Close(); _ = db.Close() }, nil
+}
+
+// setGlobalRE matches a single-variable SET GLOBAL statement.
+var setGlobalRE = regexp.MustCompile(`(?is)^\s*SET\s+GLOBAL\s+(\w+)\s*=\s*(.+?)\s*;?\s*$`)
+
+// waitGlobal waits, after stmt, until a new session sees the global value
+// it set: TiDB applies SET GLOBAL to other servers' sessions only after its
+// variable cache refreshes (about 2 s). A statement other than SET GLOBAL
+// returns at once.
+func waitGlobal(ctx context.Context, target acceptanceTarget, stmt string) error {
+	m := setGlobalRE.FindStringSubmatch(stmt)
+	if m == nil {
+		return nil
+	}
+	name := m[1]
+	var want string
+	// The value the server stored, as the statement's own session reads it.
+	if err := target.db.QueryRowContext(ctx, "SELECT @@GLOBAL."+name).Scan(&want); err != nil {
+		return fmt.Errorf("read back %s: %w", name, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, closeConn, err := freshConn(ctx, target.dsn)
+		if err != nil {
+			return err
+		}
+		var got string
+		err = conn.QueryRowContext(ctx, "SELECT @@SESSION."+name).Scan(&got)
+		if err != nil {
+			// A global-only variable has no session value.
+			err = conn.QueryRowContext(ctx, "SELECT @@GLOBAL."+name).Scan(&got)
+		}
+		closeConn()
+		if err == nil && got == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("a new session still sees %s = %q (%v), want %q", name, got, err, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func containsValue(rows [][]string, want string) bool {
 	for _, r := range rows {
 		for _, v := range r {
@@ -190,10 +310,18 @@ func containsValue(rows [][]string, want string) bool {
 	return false
 }
 
-// expandFlags fills the runner placeholders of extra_flags.
-func expandFlags(flags []string, db *testenv.Server, tmp string) []string {
-	r := strings.NewReplacer("{tidb_host}", db.Host(), "{tidb_port}", strconv.Itoa(db.Port()), "{tidb_user}", db.User(),
-		"{tidb_status_port}", "10080", "{pd_urls}", "127.0.0.1:2379", "{log_file}", filepath.Join(tmp, "import.log"))
+// expandFlags fills the runner placeholders of extra_flags with the
+// target's values.
+func expandFlags(flags []string, target acceptanceTarget, tmp string) []string {
+	status, pd := strconv.Itoa(target.statusPort), target.pdURLs
+	if target.statusPort == 0 {
+		status = "10080"
+	}
+	if pd == "" {
+		pd = "127.0.0.1:2379"
+	}
+	r := strings.NewReplacer("{tidb_host}", target.host, "{tidb_port}", strconv.Itoa(target.port), "{tidb_user}", target.user,
+		"{tidb_status_port}", status, "{pd_urls}", pd, "{log_file}", filepath.Join(tmp, "import.log"))
 	out := make([]string, len(flags))
 	for i, f := range flags {
 		out[i] = r.Replace(f)

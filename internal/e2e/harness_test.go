@@ -64,12 +64,6 @@ func embeddedTemporal(t testing.TB) *launcher.Conn {
 	return temporalEnv.conn
 }
 
-// targetFlags are the command-line flags that point an import at the test
-// MariaDB.
-func targetFlags(db *testenv.Server) []string {
-	return []string{"--tidb-host", db.Host(), "--tidb-port", fmt.Sprint(db.Port()), "--tidb-user", db.User()}
-}
-
 // runImport loads a task from tidb-lightning style arguments and runs it to
 // the end on the embedded Temporal server.
 func runImport(t testing.TB, args []string) (*progress.Import, error) {

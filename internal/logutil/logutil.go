@@ -5,6 +5,8 @@ package logutil
 import (
 	"fmt"
 
+	pingcaplog "github.com/pingcap/log"
+	"github.com/sirupsen/logrus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -43,4 +45,13 @@ func New(l config.Lightning) (*zap.Logger, error) {
 		return nil, fmt.Errorf("build logger: %w", err)
 	}
 	return logger, nil
+}
+
+// QuietLibraries lowers the process-wide loggers of libraries that do not
+// take an injected logger — the PD client logs through pingcap/log, the
+// sandbox's SQL engine through logrus — to warnings, so that their INFO chatter
+// does not drown the progress display. Call it once from main.
+func QuietLibraries() {
+	pingcaplog.SetLevel(zapcore.WarnLevel)
+	logrus.SetLevel(logrus.ErrorLevel)
 }

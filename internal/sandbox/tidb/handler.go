@@ -66,6 +66,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if s := h.sessionOf(c); s != nil {
 		curDB = s.GetCurrentDatabase()
 	}
+	if rq, ok := rewriteCreateView(query); ok {
+		query = rq
+	}
 	if rq, readOnly, ok := h.rewriteSelect(query, curDB); ok {
 		sent := false
 		err := h.forward(c, rq, func() error {
@@ -281,7 +284,7 @@ func mayIntercept(q string) bool {
 		i = len(q)
 	}
 	switch strings.ToUpper(q[:i]) {
-	case "CREATE", "DROP", "TRUNCATE", "ADMIN", "ALTER", "ANALYZE", "SHOW", "SPLIT", "RENAME":
+	case "CREATE", "DROP", "TRUNCATE", "ADMIN", "ALTER", "ANALYZE", "SHOW", "SPLIT", "RENAME", "GRANT":
 		return true
 	}
 	return false

@@ -288,3 +288,48 @@ func formatFloat(v float64, bits int) string {
 	}
 	return strconv.FormatFloat(v, 'f', -1, bits)
 }
+
+// rewriteCreateView drops the clauses of CREATE VIEW that the engine does
+// not parse and the sandbox has no use for — ALGORITHM, DEFINER (TiDB's
+// printer always writes one, as CURRENT_USER when unset) and SQL SECURITY:
+// there are no accounts to check. Columns and the SELECT are kept as TiDB
+// restores them.
+func rewriteCreateView(query string) (string, bool) {
+	lq := strings.ToLower(query)
+	if !strings.Contains(lq, "create") || !strings.Contains(lq, "view") {
+		return "", false
+	}
+	stmts, _, err := tparser.New().ParseSQL(query)
+	if err != nil || len(stmts) != 1 {
+		return "", false
+	}
+	cv, ok := stmts[0].(*ast.CreateViewStmt)
+	if !ok {
+		return "", false
+	}
+	var b strings.Builder
+	ctx := format.NewRestoreCtx(format.DefaultRestoreFlags, &b)
+	b.WriteString("CREATE ")
+	if cv.OrReplace {
+		b.WriteString("OR REPLACE ")
+	}
+	b.WriteString("VIEW ")
+	if err := cv.ViewName.Restore(ctx); err != nil {
+		return "", false
+	}
+	if len(cv.Cols) > 0 {
+		b.WriteString(" (")
+		for i, c := range cv.Cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			ctx.WriteName(c.O)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(" AS ")
+	if err := cv.Select.Restore(ctx); err != nil {
+		return "", false
+	}
+	return b.String(), true
+}
