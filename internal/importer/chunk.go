@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -167,33 +168,48 @@ func (im *Importer) ImportChunk(ctx context.Context, job ChunkJob, resume *Chunk
 		return nil
 	}
 	checkRowIDs := !cfg.IsLogical()
-	for {
-		if err := p.ReadRow(ctx); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
+	// Parsing runs ahead in its own goroutine so that it overlaps with the
+	// sink's writes: a flush waits on the target (a commit, an fsync) while
+	// the next rows are already being parsed.
+	readCtx, stopReading := context.WithCancel(ctx)
+	blocks := make(chan rowBlock, 2)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		readAhead(readCtx, p, blocks)
+	}()
+	defer func() {
+		stopReading()
+		<-readerDone // the parser is closed only after the reader stopped
+	}()
+	for blk := range blocks {
+		for i, row := range blk.rows {
+			if checkRowIDs && job.Chunk.RowIDMax > 0 && row.RowID > job.Chunk.RowIDMax {
+				return ChunkOutcome{}, permanent("SyntaxError", fmt.Errorf(
+					"%s offset %d: chunk holds more rows than its row-ID range allows (%d > %d): rows are shorter than the planner assumed",
+					job.Chunk.File.Path, row.Offset, row.RowID, job.Chunk.RowIDMax))
 			}
-			var se *parser.SyntaxError
-			if errors.As(err, &se) {
-				return ChunkOutcome{}, permanent("SyntaxError", err)
-			}
-			return ChunkOutcome{}, fmt.Errorf("read %s: %w", job.Chunk.File.Path, err)
-		}
-		row := p.LastRow()
-		if checkRowIDs && job.Chunk.RowIDMax > 0 && row.RowID > job.Chunk.RowIDMax {
-			return ChunkOutcome{}, permanent("SyntaxError", fmt.Errorf(
-				"%s offset %d: chunk holds more rows than its row-ID range allows (%d > %d): rows are shorter than the planner assumed",
-				job.Chunk.File.Path, row.Offset, row.RowID, job.Chunk.RowIDMax))
-		}
-		full, err := sink.Append(p.Columns(), row)
-		if err != nil {
-			return ChunkOutcome{}, classifyWriteError(err)
-		}
-		last, pending = p.Position(), true
-		if full {
-			if err := flush(); err != nil {
+			full, err := sink.Append(blk.cols[i], row)
+			if err != nil {
 				return ChunkOutcome{}, classifyWriteError(err)
 			}
+			last, pending = blk.pos[i], true
+			if full {
+				if err := flush(); err != nil {
+					return ChunkOutcome{}, classifyWriteError(err)
+				}
+			}
 		}
+		if blk.err != nil {
+			var se *parser.SyntaxError
+			if errors.As(blk.err, &se) {
+				return ChunkOutcome{}, permanent("SyntaxError", blk.err)
+			}
+			return ChunkOutcome{}, fmt.Errorf("read %s: %w", job.Chunk.File.Path, blk.err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return ChunkOutcome{}, err
 	}
 	if err := flush(); err != nil {
 		return ChunkOutcome{}, classifyWriteError(err)
@@ -328,3 +344,72 @@ func (ra readerAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (ra readerAt) Close() error { return ra.r.Close() }
+
+// rowBlock is a run of parsed rows handed from the reading goroutine to the
+// writing one. Rows own their bytes (copied out of the parser's buffers);
+// pos[i] is the parser position just after rows[i] and cols[i] its column
+// names. A non-nil err ends the stream after the rows before it.
+type rowBlock struct {
+	rows []parser.Row
+	pos  []parser.Position
+	cols [][]string
+	err  error
+}
+
+// rowsPerBlock trades channel hand-offs against latency.
+const rowsPerBlock = 512
+
+// readAhead parses rows into blocks until the input ends, an error occurs
+// or ctx is cancelled, and closes out.
+func readAhead(ctx context.Context, p chunkParser, out chan<- rowBlock) {
+	defer close(out)
+	var blk rowBlock
+	var arena []byte
+	var cols []string
+	send := func() bool {
+		select {
+		case out <- blk:
+			blk = rowBlock{}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		if err := p.ReadRow(ctx); err != nil {
+			if !errors.Is(err, io.EOF) {
+				blk.err = err
+			}
+			if len(blk.rows) > 0 || blk.err != nil {
+				send()
+			}
+			return
+		}
+		row := p.LastRow()
+		need := 0
+		for _, f := range row.Fields {
+			need += len(f.Bytes)
+		}
+		if cap(arena)-len(arena) < need {
+			// Rows already handed out keep the old arena alive.
+			arena = make([]byte, 0, max(need, 256<<10))
+		}
+		fields := make([]parser.Field, len(row.Fields))
+		for i, f := range row.Fields {
+			start := len(arena)
+			arena = append(arena, f.Bytes...)
+			f.Bytes = arena[start:len(arena):len(arena)]
+			fields[i] = f
+		}
+		row.Fields = fields
+		if c := p.Columns(); !slices.Equal(c, cols) || (c == nil) != (cols == nil) {
+			cols = slices.Clone(c)
+		}
+		blk.rows = append(blk.rows, row)
+		blk.pos = append(blk.pos, p.Position())
+		blk.cols = append(blk.cols, cols)
+		if len(blk.rows) >= rowsPerBlock && !send() {
+			return
+		}
+	}
+}

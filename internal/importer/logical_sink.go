@@ -24,6 +24,9 @@ type logicalSink struct {
 	// prevRowIDMax converts a committed row ID into a row count.
 	prevRowIDMax int64
 	loc          *time.Location
+	// fullStatements counts batches that reached the statement size since
+	// the last Flush.
+	fullStatements int
 }
 
 func (im *Importer) rowSinkFor(ctx context.Context, job ChunkJob) (rowSink, error) {
@@ -68,11 +71,25 @@ func (s *logicalSink) Committed(ctx context.Context) (*ChunkPosition, error) {
 		Stats: ChunkStats{Rows: p.Rows, TypeErrors: p.TypeErrors, Conflicts: p.Conflicts}}, nil
 }
 
+// statementsPerTransaction groups batches into transactions. Each Flush is
+// one transaction (rows, error records and the progress row) and costs the
+// target a durable commit — an fsync on InnoDB — so committing every
+// logical-import-batch-size statement made the commit rate, not the rows,
+// the limit. A transaction now carries up to this many statements; the
+// statements themselves keep Lightning's batch size and row limit.
+const statementsPerTransaction = 16
+
 func (s *logicalSink) Append(columns []string, row parser.Row) (bool, error) {
-	return s.w.Append(columns, row)
+	full, err := s.w.Append(columns, row)
+	if err != nil || !full {
+		return false, err
+	}
+	s.fullStatements++
+	return s.fullStatements >= statementsPerTransaction, nil
 }
 
 func (s *logicalSink) Flush(ctx context.Context, pos ChunkPosition) (ChunkStats, error) {
+	s.fullStatements = 0
 	s.w.SetPosition(logical.ChunkPosition{
 		StmtStart: pos.StmtStart, EndOffset: pos.Offset, RowID: pos.RowID,
 	})

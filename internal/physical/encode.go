@@ -144,7 +144,9 @@ func (e *ChunkEncoder) resolve(columns []string) (*columnMap, error) {
 	for i := range m.override {
 		m.override[i] = -1
 	}
-	all := append([]string(nil), names...)
+	// Non-nil even when empty: MapColumns reads nil as "table order",
+	// but INSERT INTO t () VALUES () names no column at all.
+	all := append(make([]string, 0, len(names)+len(e.extendNames)), names...)
 	for ei, en := range e.extendNames {
 		found := false
 		for i, n := range names {
@@ -176,6 +178,11 @@ func (e *ChunkEncoder) resolve(columns []string) (*columnMap, error) {
 // cannot be converted is skipped and counted while the type-error budget
 // lasts.
 func (e *ChunkEncoder) Append(columns []string, row parser.Row) (full bool, err error) {
+	if columns == nil && len(row.Fields) == 0 {
+		// INSERT INTO t VALUES (): as in MySQL, an empty tuple without a
+		// column list is the empty column list, a row of defaults.
+		columns = []string{}
+	}
 	m, err := e.resolve(columns)
 	if err != nil {
 		return false, err

@@ -308,3 +308,37 @@ func TestCancelledImportLeavesStoresInNormalMode(t *testing.T) {
 		t.Fatalf("count = %s after retry, want 500", got)
 	}
 }
+
+// TestEmptyTupleIsRowOfDefaults encodes INSERT INTO t () VALUES () and
+// INSERT INTO t VALUES (): both are a row of column defaults, as in MySQL,
+// not a column-count mismatch.
+func TestEmptyTupleIsRowOfDefaults(t *testing.T) {
+	e := startEnv(t)
+	e.exec(t, "CREATE DATABASE p")
+	e.exec(t, "CREATE TABLE p.d (pk INT PRIMARY KEY AUTO_INCREMENT, x INT NULL, y INT NOT NULL DEFAULT 123)")
+	ctx := context.Background()
+	tbl, err := TableInfo(ctx, e.cfg, "p", "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := e.phys.OpenEngine(e.cfg, EngineRef{TaskID: "empty", DB: "p", Table: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewChunkEncoder(eng, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cols := range [][]string{{}, nil} {
+		if _, err := enc.Append(cols, parser.Row{RowID: int64(i + 1)}); err != nil {
+			t.Fatalf("columns %#v, no fields: %v", cols, err)
+		}
+	}
+	res, err := enc.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2 || res.MaxIDs.AutoIncrement != 2 {
+		t.Errorf("encoded %d rows with max auto-increment %d, want 2 and 2", res.Rows, res.MaxIDs.AutoIncrement)
+	}
+}

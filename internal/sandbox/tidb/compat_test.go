@@ -36,12 +36,28 @@ func TestTiDBCompat(t *testing.T) {
 		"ANALYZE TABLE vt.g",
 		"ADMIN CHECK TABLE vt.g",
 		"ADMIN CHECK TABLE vt.es",
+		"CREATE DATABASE vt2",
+		"CREATE TABLE vt2.u (id BIGINT UNSIGNED PRIMARY KEY)",
+		"INSERT INTO vt2.u VALUES (12682136550675316737), (3)",
+		"CREATE TABLE vt2.explicit_tidb_rowid (pk VARCHAR(6) PRIMARY KEY)",
+		"INSERT INTO vt2.explicit_tidb_rowid VALUES ('one')",
+		"CREATE TABLE vt2.l (id INT PRIMARY KEY, c VARCHAR(4) CHARSET latin1 NOT NULL)",
+		"INSERT INTO vt2.l VALUES (1, 'ð'), (2, 'ab'), (3, x'99')",
+		"CREATE USER IF NOT EXISTS 'root'@'192.168.198.178'",
+		"GRANT ALL PRIVILEGES ON *.* TO 'root'@'192.168.198.178'",
 	} {
 		e.exec(t, q)
 	}
 	for _, c := range []struct{ q, want string }{
 		{"SELECT count(DISTINCT id >> 58) > 0 FROM vt.ar", "[[1]]"},
 		{"SELECT id & b'000001111111111111111111111111111111111111111111111111111111111' AS inc FROM vt.ar ORDER BY inc", "[[1] [2] [3]]"},
+		// Bit operations are exact on all 64 bits (no float64 detour).
+		{"SELECT id & b'000001111111111111111111111111111111111111111111111111111111111' AS inc, id >> 58, id & 7 FROM vt2.u ORDER BY inc", "[[1 44 1] [3 0 3]]"},
+		// latin1 text is one byte per character.
+		{"SELECT c, hex(c) FROM vt2.l ORDER BY id", "[[ð F0] [ab 6162] [™ 99]]"},
+		// A table name that merely contains _tidb_rowid keeps its plain
+		// column list.
+		{"SELECT pk, _tidb_rowid FROM vt2.explicit_tidb_rowid", "[[one 1]]"},
 		{"SELECT count BETWEEN 1 AND 2 AS correct FROM (SELECT count(DISTINCT _tidb_rowid >> 59) AS count FROM vt.s) _", "[[1]]"},
 		{"SELECT id, id_plus_1, id_plus_2 FROM vt.g WHERE id_plus_2 = 42", "[[40 41 42]]"},
 		{"SELECT /*+ use_index(vt.g, k) */ id FROM vt.g WHERE id_plus_1 = 31", "[[30]]"},
@@ -82,6 +98,7 @@ func TestTiDBCompat(t *testing.T) {
 	e.exec(t, "INSERT INTO vt.ar (v) VALUES (9)")
 	e.expect(t, "SELECT id & b'000001111111111111111111111111111111111111111111111111111111111' FROM vt.ar WHERE v = 9", "[[30001]]")
 	e.exec(t, "DROP DATABASE vt")
+	e.exec(t, "DROP DATABASE vt2")
 	e.expect(t, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'vt'", "[[0]]")
 	if n := e.kv.Len(); n != 0 {
 		t.Errorf("DROP DATABASE left %d keys", n)
@@ -164,4 +181,29 @@ func TestPreparedAndMultiStatements(t *testing.T) {
 		t.Fatalf("multi-statement: %v", err)
 	}
 	e.expect(t, "SELECT sum(a) FROM ps.u", "[[3]]")
+}
+
+// TestRowIDOnFirstStatement names _tidb_rowid in the very first statement
+// of new connections: the engine creates sessions lazily, and the column
+// must be visible all the same.
+func TestRowIDOnFirstStatement(t *testing.T) {
+	e := startTest(t, "")
+	e.exec(t, "CREATE DATABASE r")
+	e.exec(t, "CREATE TABLE r.t (pk CHAR(36) NOT NULL PRIMARY KEY, id INT NOT NULL AUTO_INCREMENT UNIQUE)")
+	e.exec(t, "INSERT INTO r.t VALUES ('a', 1), ('b', 3)")
+	for i := 0; i < 2; i++ {
+		db, err := sql.Open("mysql", "root@tcp("+e.srv.SQLAddress()+")/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, maxID, minRow, maxRow int64
+		err = db.QueryRow("SELECT count(*), max(id), min(_tidb_rowid), max(_tidb_rowid) FROM r.t").Scan(&n, &maxID, &minRow, &maxRow)
+		_ = db.Close()
+		if err != nil {
+			t.Fatalf("first statement of connection %d: %v", i, err)
+		}
+		if n != 2 || maxID != 3 || minRow != 1 || maxRow != 2 {
+			t.Errorf("got %d %d %d %d, want 2 3 1 2", n, maxID, minRow, maxRow)
+		}
+	}
 }

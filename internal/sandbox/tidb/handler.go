@@ -34,7 +34,22 @@ func (h *handler) register(id uint32, s *session) {
 	h.sessions[id] = s
 }
 
+// sessionOf returns the connection's session, creating it first if needed:
+// the engine builds sessions lazily on a connection's first statement, but
+// the switches set here (_tidb_rowid) must be in place before that
+// statement runs. Selecting no database is what a connection without one
+// starts with, so creating the session this way changes nothing else.
 func (h *handler) sessionOf(c *mysql.Conn) *session {
+	h.mu.Lock()
+	s := h.sessions[c.ConnectionID]
+	h.mu.Unlock()
+	if s != nil {
+		return s
+	}
+	if err := h.Handler.ComInitDB(c, ""); err != nil {
+		h.srv.log.Warn("creating session", zap.Uint32("connection", c.ConnectionID), zap.Error(err))
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.sessions[c.ConnectionID]
@@ -199,10 +214,33 @@ func (h *handler) recoverTo(err *error, query string) {
 	}
 }
 
+// namesRowID reports whether query mentions the identifier _tidb_rowid
+// itself, not merely a longer name containing it (a table called
+// explicit_tidb_rowid must keep its plain column list).
+func namesRowID(query string) bool {
+	q := strings.ToLower(query)
+	for i := 0; ; {
+		j := strings.Index(q[i:], "_tidb_rowid")
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len("_tidb_rowid")
+		if (start == 0 || !isIdentByte(q[start-1])) && (end == len(q) || !isIdentByte(q[end])) {
+			return true
+		}
+		i = end
+	}
+}
+
+// isIdentByte is a byte that can continue an unquoted identifier.
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '$' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}
+
 // forward runs fn with the session's _tidb_rowid switch set for query.
 func (h *handler) forward(c *mysql.Conn, query string, fn func() error) error {
 	s := h.sessionOf(c)
-	if s != nil && strings.Contains(strings.ToLower(query), "_tidb_rowid") {
+	if s != nil && namesRowID(query) {
 		s.wantRowID.Store(true)
 		defer s.wantRowID.Store(false)
 	}

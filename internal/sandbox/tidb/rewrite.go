@@ -12,6 +12,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	ptypes "github.com/pingcap/tidb/pkg/parser/types"
 
 	"github.com/tempestdb/tempest/internal/kv"
@@ -38,7 +39,8 @@ import (
 // a way that matters).
 func (h *handler) rewriteSelect(query, curDB string) (text string, readOnly, ok bool) {
 	lq := strings.ToLower(query)
-	if !strings.Contains(lq, "sum(") && !strings.Contains(lq, "avg(") && !strings.Contains(lq, "b'") && !strings.Contains(lq, "0b") &&
+	bitOps := strings.HasPrefix(strings.TrimLeft(lq, " \t\r\n("), "select") && strings.ContainsAny(lq, "&|^<>")
+	if !bitOps && !strings.Contains(lq, "sum(") && !strings.Contains(lq, "avg(") && !strings.Contains(lq, "b'") && !strings.Contains(lq, "0b") &&
 		!(strings.Contains(lq, "information_schema") && (strings.Contains(lq, "columns") || strings.Contains(lq, "statistics"))) {
 		return "", false, false
 	}
@@ -126,6 +128,22 @@ func (r *rewriter) Leave(n ast.Node) (ast.Node, bool) {
 			}
 			return ast.NewValueExpr(v, "", ""), true
 		}
+	case *ast.BinaryOperationExpr:
+		// MySQL and TiDB evaluate bit operations on unsigned 64-bit
+		// integers. The engine does so only when both operands are
+		// unsigned and otherwise goes through float64, which loses the
+		// low bits of large values (id & b'0111...' gave 0). Casting
+		// integer operands to UNSIGNED is exactly MySQL's conversion
+		// (two's complement for negatives) and keeps the engine exact.
+		switch x.Op {
+		case opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
+			ls, lok := r.exactScale(x.L)
+			rs, rok := r.exactScale(x.R)
+			if lok && rok && ls == 0 && rs == 0 {
+				x.L, x.R = castUnsigned(x.L), castUnsigned(x.R)
+				r.changed = true
+			}
+		}
 	case *ast.AggregateFuncExpr:
 		if len(x.Args) != 1 {
 			return n, true
@@ -179,6 +197,12 @@ func bitLiteralValue(v ast.ValueExpr) (uint64, bool) {
 		u = u<<8 | uint64(c)
 	}
 	return u, true
+}
+
+func castUnsigned(e ast.ExprNode) ast.ExprNode {
+	ft := ptypes.NewFieldType(mysql.TypeLonglong)
+	ft.AddFlag(mysql.UnsignedFlag)
+	return &ast.FuncCastExpr{Expr: e, Tp: ft, FunctionType: ast.CastFunction}
 }
 
 func castDecimal(e ast.ExprNode, scale int) ast.ExprNode {

@@ -402,6 +402,9 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	colMap := make([]int, 0, len(row))
 	explicitRowID := false
 	for i, v := range row {
+		if sv, ok := v.(string); ok && isLatin1(e.t.schema[i].Type) {
+			v = utf8ToLatin1(sv) // the bytes a read decodes back
+		}
 		f, err := toField(v)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", e.t.schema[i].Name, err)

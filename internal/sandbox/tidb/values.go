@@ -31,6 +31,10 @@ func gmsCollation(coll string) sql.CollationID {
 		return sql.Collation_utf8mb4_unicode_ci
 	case "utf8mb4_0900_ai_ci":
 		return sql.Collation_utf8mb4_0900_ai_ci
+	case "latin1_bin":
+		return sql.Collation_latin1_bin
+	case "latin1_swedish_ci", "latin1_general_ci":
+		return sql.Collation_latin1_swedish_ci
 	}
 	return sql.Collation_utf8mb4_bin
 }
@@ -190,13 +194,18 @@ func toGMS(ctx context.Context, d *tidbtypes.Datum, typ sql.Type) (any, error) {
 		v = float64(d.GetFloat32())
 	case tidbtypes.KindFloat64:
 		v = d.GetFloat64()
-	case tidbtypes.KindString:
-		v = d.GetString()
-	case tidbtypes.KindBytes:
+	case tidbtypes.KindString, tidbtypes.KindBytes:
 		if types.IsBinaryType(typ) {
 			return append([]byte(nil), d.GetBytes()...), nil
 		}
-		v = d.GetString()
+		if isLatin1(typ) {
+			// A latin1 column holds one byte per character (a truncated
+			// emoji leaves the lone byte F0); the engine keeps text as
+			// UTF-8 and re-encodes it to latin1 for hex() and the like.
+			v = latin1ToUTF8(d.GetBytes())
+		} else {
+			v = d.GetString()
+		}
 	case tidbtypes.KindDecimal:
 		dec, err := decimal.NewFromString(d.GetDecimal().String())
 		if err != nil {
@@ -243,6 +252,41 @@ func toGMS(ctx context.Context, d *tidbtypes.Datum, typ sql.Type) (any, error) {
 // engineZeroUnix is how the engine represents 0000-00-00 00:00:00
 // (0000-01-01 UTC, the closest time.Time gets).
 const engineZeroUnix = -62167219200
+
+// isLatin1 reports a text type in the latin1 character set.
+func isLatin1(typ sql.Type) bool {
+	st, ok := typ.(sql.StringType)
+	return ok && st.Collation().CharacterSet() == sql.CharacterSet_latin1
+}
+
+// latin1ToUTF8 decodes latin1 bytes the way the engine's latin1
+// (MySQL's, which is cp1252) encodes them back, so hex() and length() see
+// the stored bytes. A byte cp1252 leaves undefined (0x81, 0x8D, ...) has
+// no round trip; it is kept as the code point of the same value.
+func latin1ToUTF8(b []byte) string {
+	enc := sql.CharacterSet_latin1.Encoder()
+	var sb strings.Builder
+	for _, c := range b {
+		if r, ok := enc.DecodeRune([]byte{c}); ok {
+			if back, ok := enc.EncodeRune(r); ok && len(back) == 1 && back[0] == c {
+				sb.Write(r)
+				continue
+			}
+		}
+		sb.WriteRune(rune(c))
+	}
+	return sb.String()
+}
+
+// utf8ToLatin1 encodes text for a latin1 column, the inverse of
+// latin1ToUTF8. Text with characters beyond latin1 is stored as its UTF-8
+// bytes, as TiDB stores what the client sent without converting.
+func utf8ToLatin1(s string) []byte {
+	if b, ok := sql.CharacterSet_latin1.Encoder().Encode([]byte(s)); ok {
+		return append([]byte(nil), b...)
+	}
+	return []byte(s)
+}
 
 // toField renders an engine value as a source field so kv.Encoder converts
 // it with TiDB's (Lightning's) casting rules, exactly as a logical import
