@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	vtmysql "github.com/dolthub/vitess/go/mysql"
+	"github.com/dolthub/vitess/go/vt/vttls"
 
 	"github.com/tempestdb/tempest/internal/testenv"
 )
@@ -209,16 +212,16 @@ func runCase(t *testing.T, dir string, target acceptanceTarget, backend string, 
 	}
 	// The check session must start after setup_sql, so that it inherits the
 	// globals set there (e.g. autocommit=0), as a new mysql client would.
-	conn, closeConn, err := freshConn(ctx, target.dsn)
+	conn, err := target.textSession(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeConn()
+	defer conn.Close()
 	for i, chk := range c.Checks {
 		if len(chk.Targets) > 0 && !slices.Contains(chk.Targets, target.name) {
 			continue
 		}
-		got, err := queryStrings(ctx, conn, chk.SQL)
+		got, err := rawQueryStrings(conn, chk.SQL)
 		if err != nil {
 			t.Errorf("check %d %q: %v", i, chk.SQL, err)
 			continue
@@ -240,6 +243,42 @@ func runCase(t *testing.T, dir string, target acceptanceTarget, backend string, 
 			}
 		}
 	}
+}
+
+// textSession opens a new session whose results are the server's own text,
+// as the mysql client prints them. database/sql cannot give that: the
+// driver parses DOUBLE/FLOAT text into float64, and scanning it back into
+// bytes renders it Go's way (1e+304 where the server sent 1e304).
+func (a acceptanceTarget) textSession(ctx context.Context) (*vtmysql.Conn, error) {
+	conn, err := vtmysql.Connect(ctx, &vtmysql.ConnParams{
+		Host: a.host, Port: a.port, Uname: a.user, Charset: "utf8mb4", SslMode: vttls.Disabled,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s:%d: %w", a.host, a.port, err)
+	}
+	return conn, nil
+}
+
+// rawQueryStrings runs one statement and returns every value as the text
+// the server sent (NULL as "NULL").
+func rawQueryStrings(conn *vtmysql.Conn, query string) ([][]string, error) {
+	res, err := conn.ExecuteFetch(query, math.MaxInt32, false)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for _, r := range res.Rows {
+		row := make([]string, len(r))
+		for i, v := range r {
+			if v.IsNull() {
+				row[i] = "NULL"
+			} else {
+				row[i] = v.ToString()
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }
 
 // freshConn opens a new session on dsn. A pooled connection would not do:

@@ -157,6 +157,12 @@ func (f *schemaFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (_ string, err error) {
 	defer h.recoverTo(&err, query)
 	first, rest, err := sqlparser.SplitStatement(query)
+	if err == nil && strings.TrimSpace(rest) == "" {
+		// One statement, as clients with CLIENT_MULTI_STATEMENTS (the
+		// mysql CLI among them) send every query: it gets exactly the
+		// single-statement treatment, rewrites included.
+		return "", h.ComQuery(ctx, c, query, callback)
+	}
 	if err == nil {
 		res, handled, err := h.intercept(ctx, c, first)
 		if handled {
