@@ -8,8 +8,11 @@
 //	  Scan                         list and route the source files
 //	  CreateSchemas                databases and tables
 //	  TableImportWorkflow × N      one child per table, ≤ table-concurrency at once
+//	    [physical] ClaimEngineNode pick the worker (node queue) that will hold the engine
 //	    PlanTable                  cut data files into chunks with row-ID ranges
 //	    ImportChunk × M            ≤ region-concurrency at once per table
+//	                               (physical: encode into the engine, on its node queue)
+//	    [physical] ImportEngine    split/scatter, Write + MultiIngest; heartbeats finished ranges
 //	    PostProcess                checksum / analyze / auto-ID rebase
 //	  CreateViews                  after every table
 //	  Cleanup                      on a disconnected context: also after failure or cancel
@@ -17,7 +20,10 @@
 // Workflow history replaces Lightning's checkpoints: a finished chunk is a
 // completed activity in the child's history, a running chunk resumes from its
 // committed position (see activities.ImportChunk), and a table with thousands
-// of chunks continues-as-new carrying only the chunks not yet started.
+// of chunks continues-as-new carrying only the chunks not yet started. For the
+// physical backend, a node that stops polling its queue makes the table start
+// a new engine generation on another worker (activity IDs get a #gen suffix)
+// instead of waiting forever.
 //
 // Controls: the "progress" query returns a progress.Import; the "pause" and
 // "resume" updates (and signals of the same names) stop and restart the
