@@ -43,6 +43,11 @@ type TableInfo struct {
 	PreSplitRegions     uint64
 	AutoRandomBits      uint64
 	AutoRandomRangeBits uint64
+	// AutoIncID is TiDB's auto_inc_id: the AUTO_INCREMENT table option or
+	// the last ALTER TABLE AUTO_INCREMENT (0 when never set). Lightning
+	// rebases the allocator past max(AutoIncID, IDs used) after a
+	// physical import.
+	AutoIncID int64
 
 	Partition *PartitionInfo
 }

@@ -97,6 +97,7 @@ type jsonTable struct {
 	MaxShardRowIDBits   uint64         `json:"max_shard_row_id_bits"`
 	AutoRandomBits      uint64         `json:"auto_random_bits"`
 	AutoRandomRangeBits uint64         `json:"auto_random_range_bits"`
+	AutoIncID           int64          `json:"auto_inc_id"`
 	PreSplitRegions     uint64         `json:"pre_split_regions"`
 	Partition           *jsonPartition `json:"partition"`
 	// Linear is not part of TiDB's JSON; LINEAR HASH is detected from Expr
@@ -119,6 +120,7 @@ func TableInfoFromJSON(data []byte) (*TableInfo, error) {
 		MaxShardRowIDBits:   jt.MaxShardRowIDBits,
 		AutoRandomBits:      jt.AutoRandomBits,
 		AutoRandomRangeBits: jt.AutoRandomRangeBits,
+		AutoIncID:           jt.AutoIncID,
 		PreSplitRegions:     jt.PreSplitRegions,
 	}
 	// Columns in other states than public are kept out: Lightning imports

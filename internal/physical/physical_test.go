@@ -342,3 +342,27 @@ func TestEmptyTupleIsRowOfDefaults(t *testing.T) {
 		t.Errorf("encoded %d rows with max auto-increment %d, want 2 and 2", res.Rows, res.MaxIDs.AutoIncrement)
 	}
 }
+
+// TestRebaseHonoursAutoIncrementOption: a table created with
+// AUTO_INCREMENT=80000 that received smaller IDs continues above 80000
+// after the post-import rebase, as after a Lightning import.
+func TestRebaseHonoursAutoIncrementOption(t *testing.T) {
+	e := startEnv(t)
+	e.exec(t, "CREATE DATABASE p")
+	e.exec(t, "CREATE TABLE p.s (a VARCHAR(6) PRIMARY KEY, b INT UNIQUE AUTO_INCREMENT) AUTO_INCREMENT=80000")
+	ctx := context.Background()
+	tbl, err := TableInfo(ctx, e.cfg, "p", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl.AutoIncID != 80000 {
+		t.Fatalf("auto_inc_id = %d, want 80000", tbl.AutoIncID)
+	}
+	if err := rebaseAutoIDs(ctx, e.db, "`p`.`s`", tbl, kv.MaxIDs{RowID: 79999, AutoIncrement: 55}); err != nil {
+		t.Fatal(err)
+	}
+	e.exec(t, "INSERT INTO p.s (a) VALUES ('f')")
+	if got := e.queryString(t, "SELECT b > 80000 AND _tidb_rowid > 80000 FROM p.s WHERE a = 'f'"); got != "1" {
+		t.Errorf("ids after rebase not above the AUTO_INCREMENT option: %s", got)
+	}
+}

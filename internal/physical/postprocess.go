@@ -128,9 +128,16 @@ func rebaseAutoIDs(ctx context.Context, db *sql.DB, qualified string, tbl *kv.Ta
 	if !hasAutoInc && !tbl.HasImplicitRowID() {
 		return nil
 	}
+	// Like Lightning (AllocBase = max(AllocBase, AutoIncID)), the table's
+	// own AUTO_INCREMENT option is a floor: a table created with
+	// AUTO_INCREMENT=80000 continues above 80000 even when the imported
+	// IDs are smaller.
 	base := max.RowID
 	if max.AutoIncrement > base {
 		base = max.AutoIncrement
+	}
+	if tbl.AutoIncID > base {
+		base = tbl.AutoIncID
 	}
 	if base <= 0 {
 		return nil

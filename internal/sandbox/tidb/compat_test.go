@@ -1,9 +1,15 @@
 package tidb
 
 import (
+	"context"
 	"database/sql"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+
+	vtmysql "github.com/dolthub/vitess/go/mysql"
+	"github.com/dolthub/vitess/go/vt/vttls"
 )
 
 // TestTiDBCompat runs the kinds of statements the acceptance checks and an
@@ -43,6 +49,8 @@ func TestTiDBCompat(t *testing.T) {
 		"INSERT INTO vt2.explicit_tidb_rowid VALUES ('one')",
 		"CREATE TABLE vt2.l (id INT PRIMARY KEY, c VARCHAR(4) CHARSET latin1 NOT NULL)",
 		"INSERT INTO vt2.l VALUES (1, 'ð'), (2, 'ab'), (3, x'99')",
+		"CREATE TABLE vt2.dt (id INT PRIMARY KEY, uk DATETIME(3))",
+		"INSERT INTO vt2.dt VALUES (1, '2036-10-14 10:48:28.62'), (2, '2036-10-14 10:48:28')",
 		"CREATE USER IF NOT EXISTS 'root'@'192.168.198.178'",
 		"GRANT ALL PRIVILEGES ON *.* TO 'root'@'192.168.198.178'",
 	} {
@@ -53,6 +61,9 @@ func TestTiDBCompat(t *testing.T) {
 		{"SELECT id & b'000001111111111111111111111111111111111111111111111111111111111' AS inc FROM vt.ar ORDER BY inc", "[[1] [2] [3]]"},
 		// Bit operations are exact on all 64 bits (no float64 detour).
 		{"SELECT id & b'000001111111111111111111111111111111111111111111111111111111111' AS inc, id >> 58, id & 7 FROM vt2.u ORDER BY inc", "[[1 44 1] [3 0 3]]"},
+		// DATETIME(3) always prints three fractional digits.
+		{"SELECT uk FROM vt2.dt ORDER BY id", "[[2036-10-14 10:48:28.620] [2036-10-14 10:48:28.000]]"},
+		{"SELECT max(uk) FROM vt2.dt", "[[2036-10-14 10:48:28.620]]"},
 		// latin1 text is one byte per character.
 		{"SELECT c, hex(c) FROM vt2.l ORDER BY id", "[[ð F0] [ab 6162] [™ 99]]"},
 		// A table name that merely contains _tidb_rowid keeps its plain
@@ -205,5 +216,37 @@ func TestRowIDOnFirstStatement(t *testing.T) {
 		if n != 2 || maxID != 3 || minRow != 1 || maxRow != 2 {
 			t.Errorf("got %d %d %d %d, want 2 3 1 2", n, maxID, minRow, maxRow)
 		}
+	}
+}
+
+// TestMultiStatementClientGetsRewrites queries like the mysql CLI, whose
+// CLIENT_MULTI_STATEMENTS capability routes every query through the
+// multi-statement path: the answers must be the same as on the plain path.
+func TestMultiStatementClientGetsRewrites(t *testing.T) {
+	e := startTest(t, "")
+	host, portText, err := net.SplitHostPort(e.srv.SQLAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := vtmysql.Connect(context.Background(), &vtmysql.ConnParams{Host: host, Port: port, Uname: "root", SslMode: vttls.Disabled,
+		Flags: vtmysql.CapabilityClientMultiStatements})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := conn.ExecuteFetch("SELECT 0b10 + 0, 1e20 + 0", 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range res.Rows[0] {
+		got = append(got, v.ToString())
+	}
+	if strings.Join(got, " ") != "2 1e20" {
+		t.Errorf("got %q, want [2 1e20]", got)
 	}
 }

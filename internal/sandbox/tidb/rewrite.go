@@ -250,7 +250,8 @@ func (r *rewriter) exactScale(e ast.ExprNode) (int, bool) {
 	return 0, false
 }
 
-// floatFixer renders DOUBLE/FLOAT results as TiDB does: plain notation
+// floatFixer renders DOUBLE/FLOAT results (and the fractional seconds of
+// DATETIME(n), see padFraction) as TiDB does: plain notation
 // between 1e-15 and 1e15, otherwise exponent notation without '+' and
 // trailing zeros (1e20, 9.85967654375977e-305). The engine streams a
 // result as one packet with the fields and then packets of rows only, so
@@ -271,6 +272,9 @@ func (ff *floatFixer) fix(r *sqltypes.Result) {
 			bits = 64
 		case sqltypes.Float32:
 			bits = 32
+		case sqltypes.Datetime, sqltypes.Timestamp, sqltypes.Time:
+			padFraction(r.Rows, i, int(f.Decimals))
+			continue
 		default:
 			continue
 		}
@@ -284,6 +288,29 @@ func (ff *floatFixer) fix(r *sqltypes.Result) {
 			}
 			row[i] = sqltypes.MakeTrusted(f.Type, []byte(formatFloat(v, bits)))
 		}
+	}
+}
+
+// padFraction writes the fractional seconds of column i with exactly fsp
+// digits, as TiDB prints a DATETIME(3) 10:48:28.620; the engine drops
+// trailing zeros (10:48:28.62) and the dot of a whole second.
+func padFraction(rows [][]sqltypes.Value, i, fsp int) {
+	if fsp <= 0 || fsp > 6 {
+		return
+	}
+	for _, row := range rows {
+		if i >= len(row) || row[i].IsNull() {
+			continue
+		}
+		s := row[i].ToString()
+		frac := ""
+		if dot := strings.LastIndexByte(s, '.'); dot >= 0 && dot > strings.LastIndexByte(s, ':') {
+			s, frac = s[:dot], s[dot+1:]
+		}
+		if len(frac) > fsp {
+			continue // not a shape this fix understands; leave it alone
+		}
+		row[i] = sqltypes.MakeTrusted(row[i].Type(), []byte(s+"."+frac+strings.Repeat("0", fsp-len(frac))))
 	}
 }
 

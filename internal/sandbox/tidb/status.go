@@ -145,7 +145,7 @@ func tableJSON(snap tableSnapshot) jsonTable {
 	jt := jsonTable{
 		ID: info.ID, Name: cis(snap.Name), Charset: charset, Collate: collate, State: int(kv.StatePublic),
 		PKIsHandle: info.PKIsHandle, IsCommonHandle: info.IsCommonHandle, CommonHandleVersion: info.CommonHandleVersion,
-		AutoIncID: snap.AutoIDBase, AutoRandID: snap.AutoRandomBase,
+		AutoIncID: autoIncID(snap.AutoIDBase), AutoRandID: snap.AutoRandomBase,
 		ShardRowIDBits: info.ShardRowIDBits, MaxShardRowIDBits: info.MaxShardRowIDBits,
 		AutoRandomBits: info.AutoRandomBits, AutoRandomRangeBits: info.AutoRandomRangeBits,
 		PreSplitRegions: info.PreSplitRegions, Version: 5,
@@ -251,4 +251,15 @@ func (s *Server) writeJSON(w http.ResponseWriter, v any) {
 	if err := enc.Encode(v); err != nil {
 		s.log.Debug("writing status response", zap.Error(err))
 	}
+}
+
+// autoIncID is TiDB's auto_inc_id for an allocator base: the value the
+// table's AUTO_INCREMENT option or last rebase set, i.e. the next ID
+// (AUTO_INCREMENT=80000 is base 79999), and 0 for a table that never had
+// one. Importers rebase past it after a physical import.
+func autoIncID(base int64) int64 {
+	if base <= 0 {
+		return 0
+	}
+	return base + 1
 }
