@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin
 GOTEST_FLAGS ?= -timeout 40m
 
-.PHONY: all build deps demo test bench vet clean
+.PHONY: all build deps demo test bench bench-physical vet clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: deps
 bench: deps build
 	$(BIN)/starter bench --out BENCHMARKS.md
 	bash scripts/bench-codec.sh BENCHMARKS.md
+
+# Adds the physical backend's section to BENCHMARKS.md: per-phase MiB/s into
+# the in-process sandbox cluster, vs the logical backend and a read floor.
+bench-physical: build
+	$(BIN)/starter bench --physical --out BENCHMARKS.md
 
 clean:
 	rm -rf $(BIN) .tempest

@@ -42,8 +42,19 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 	sizeMB := fs.Int64("size-mb", 256, "size of the generated dump in MiB")
 	threads := fs.Int("threads", runtime.NumCPU(), "threads for both loaders (myloader -t, region-concurrency)")
 	workDir := fs.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
+	physical := fs.Bool("physical", false, "benchmark the physical backend into the in-process sandbox cluster instead (default --size-mb 1024)")
+	logicalSizeMB := fs.Int64("logical-size-mb", 0, "with --physical: import only the first N MiB of the dump's files with the logical backend (0 = all)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *physical {
+		size := int64(1024)
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "size-mb" {
+				size = *sizeMB
+			}
+		})
+		return c.runPhysicalBench(ctx, physicalBenchOptions{out: *out, sizeMB: size, logicalSizeMB: *logicalSizeMB, threads: *threads, dir: *workDir})
 	}
 	dir := *workDir
 	if dir == "" {
