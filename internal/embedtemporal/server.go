@@ -522,6 +522,11 @@ func (s *Server) NewClient(ctx context.Context) (client.Client, error) {
 		Logger:    logger,
 	})
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The SDK reports an expired context as a gRPC status, which
+			// errors.Is does not see through; callers ask for ctx's error.
+			return nil, fmt.Errorf("embedtemporal: dial %s: %w (%v)", s.frontendAddr, cerr, err)
+		}
 		return nil, fmt.Errorf("embedtemporal: dial %s: %w", s.frontendAddr, err)
 	}
 	return c, nil

@@ -156,7 +156,13 @@ func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err = errors.Join(s.sqlSrv.Close(), s.httpSrv.Shutdown(ctx))
+		// A graceful HTTP shutdown waits for in-flight status requests; a
+		// sandbox has nothing worth waiting for past the timeout.
+		httpErr := s.httpSrv.Shutdown(ctx)
+		if errors.Is(httpErr, context.DeadlineExceeded) {
+			httpErr = s.httpSrv.Close()
+		}
+		err = errors.Join(s.sqlSrv.Close(), httpErr)
 		if err != nil && errors.Is(err, net.ErrClosed) {
 			err = nil
 		}
