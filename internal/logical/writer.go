@@ -94,13 +94,13 @@ type resolvedColumns struct {
 // ChunkWriter batches the rows of one chunk into transactions. It is not
 // safe for concurrent use; use one per chunk.
 type ChunkWriter struct {
-	b     *Backend
-	t     ChunkTarget
+	b *Backend
+	t ChunkTarget
 	// progressRowReady: the chunk's progress row exists (see
 	// ensureProgressRow).
 	progressRowReady bool
-	table string
-	verb  string
+	table            string
+	verb             string
 
 	extendNames  []string
 	extendValues [][]byte
