@@ -11,14 +11,21 @@ import (
 )
 
 // The JSON shapes below follow TiDB's model.TableInfo as served by the status
-// API /schema/{db}/{table}. Unknown fields are ignored.
+// API /schema/{db}/{table}. They are the one definition of that wire format in
+// the project: TableInfoFromJSON reads it, and the sandbox's TiDB front
+// writes it, so what one serves the other reads back. Unknown fields are
+// ignored when reading.
 
-type jsonCIStr struct {
+// CIStr is TiDB's case-insensitive name: original and lower-cased.
+type CIStr struct {
 	O string `json:"O"`
 	L string `json:"L"`
 }
 
-type jsonFieldType struct {
+// NewCIStr returns the CIStr of s.
+func NewCIStr(s string) CIStr { return CIStr{O: s, L: strings.ToLower(s)} }
+
+type JSONFieldType struct {
 	Tp      byte     `json:"Tp"`
 	Flag    uint32   `json:"Flag"`
 	Flen    int      `json:"Flen"`
@@ -29,9 +36,9 @@ type jsonFieldType struct {
 	Array   bool     `json:"Array"`
 }
 
-type jsonColumn struct {
+type JSONColumn struct {
 	ID                  int64         `json:"id"`
-	Name                jsonCIStr     `json:"name"`
+	Name                CIStr         `json:"name"`
 	Offset              int           `json:"offset"`
 	OriginDefault       any           `json:"origin_default"`
 	OriginDefaultBit    []byte        `json:"origin_default_bit"`
@@ -40,22 +47,24 @@ type jsonColumn struct {
 	DefaultIsExpr       bool          `json:"default_is_expr"`
 	GeneratedExprString string        `json:"generated_expr_string"`
 	GeneratedStored     bool          `json:"generated_stored"`
-	Type                jsonFieldType `json:"type"`
+	Type                JSONFieldType `json:"type"`
 	State               SchemaState   `json:"state"`
 	Hidden              bool          `json:"hidden"`
 	Version             uint64        `json:"version"`
 }
 
-type jsonIndexColumn struct {
-	Name   jsonCIStr `json:"name"`
-	Offset int       `json:"offset"`
-	Length int       `json:"length"`
+type JSONIndexColumn struct {
+	Name   CIStr `json:"name"`
+	Offset int   `json:"offset"`
+	Length int   `json:"length"`
 }
 
-type jsonIndex struct {
+type JSONIndex struct {
 	ID         int64             `json:"id"`
-	Name       jsonCIStr         `json:"idx_name"`
-	Columns    []jsonIndexColumn `json:"idx_cols"`
+	Name       CIStr             `json:"idx_name"`
+	Table      CIStr             `json:"tbl_name"`
+	IndexType  int               `json:"index_type"`
+	Columns    []JSONIndexColumn `json:"idx_cols"`
 	State      SchemaState       `json:"state"`
 	Unique     bool              `json:"is_unique"`
 	Primary    bool              `json:"is_primary"`
@@ -69,27 +78,34 @@ type jsonIndex struct {
 	Columnar   json.RawMessage   `json:"columnar_index"`
 }
 
-type jsonPartitionDef struct {
+type JSONPartitionDef struct {
 	ID       int64      `json:"id"`
-	Name     jsonCIStr  `json:"name"`
+	Name     CIStr      `json:"name"`
 	LessThan []string   `json:"less_than"`
 	InValues [][]string `json:"in_values"`
 }
 
-type jsonPartition struct {
+type JSONPartition struct {
 	Type    PartitionType      `json:"type"`
 	Expr    string             `json:"expr"`
-	Columns []jsonCIStr        `json:"columns"`
+	Columns []CIStr            `json:"columns"`
 	Num     uint64             `json:"num"`
 	Enable  bool               `json:"enable"`
-	Defs    []jsonPartitionDef `json:"definitions"`
+	Defs    []JSONPartitionDef `json:"definitions"`
 }
 
-type jsonTable struct {
+type JSONTableInfo struct {
 	ID                  int64          `json:"id"`
-	Name                jsonCIStr      `json:"name"`
-	Columns             []jsonColumn   `json:"cols"`
-	Indices             []jsonIndex    `json:"index_info"`
+	Name                CIStr          `json:"name"`
+	Charset             string         `json:"charset"`
+	Collate             string         `json:"collate"`
+	State               SchemaState    `json:"state"`
+	AutoRandID          int64          `json:"auto_rand_id"`
+	MaxColumnID         int64          `json:"max_col_id"`
+	MaxIndexID          int64          `json:"max_idx_id"`
+	Version             int            `json:"version"`
+	Columns             []JSONColumn   `json:"cols"`
+	Indices             []JSONIndex    `json:"index_info"`
 	PKIsHandle          bool           `json:"pk_is_handle"`
 	IsCommonHandle      bool           `json:"is_common_handle"`
 	CommonHandleVersion uint16         `json:"common_handle_version"`
@@ -99,14 +115,23 @@ type jsonTable struct {
 	AutoRandomRangeBits uint64         `json:"auto_random_range_bits"`
 	AutoIncID           int64          `json:"auto_inc_id"`
 	PreSplitRegions     uint64         `json:"pre_split_regions"`
-	Partition           *jsonPartition `json:"partition"`
+	Partition           *JSONPartition `json:"partition"`
 	// Linear is not part of TiDB's JSON; LINEAR HASH is detected from Expr
 	// being absent and rejected elsewhere.
 }
 
+// JSONDBInfo is TiDB's model.DBInfo as the status API serves it.
+type JSONDBInfo struct {
+	ID      int64       `json:"id"`
+	Name    CIStr       `json:"db_name"`
+	Charset string      `json:"charset"`
+	Collate string      `json:"collate"`
+	State   SchemaState `json:"state"`
+}
+
 // TableInfoFromJSON decodes the TiDB status API /schema/{db}/{table} body.
 func TableInfoFromJSON(data []byte) (*TableInfo, error) {
-	var jt jsonTable
+	var jt JSONTableInfo
 	if err := json.Unmarshal(data, &jt); err != nil {
 		return nil, fmt.Errorf("kv: decoding table info JSON: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 
 	vtmysql "github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/vt/vttls"
+
+	"github.com/tempestdb/tempest/internal/kv"
 )
 
 // TestTiDBCompat runs the kinds of statements the acceptance checks and an
@@ -125,7 +127,7 @@ func TestClusteredIndexVariable(t *testing.T) {
 	e.exec(t, "SET GLOBAL tidb_enable_clustered_index = 'ON'")
 	e.exec(t, "CREATE TABLE ci.on (a VARCHAR(5), b INT, PRIMARY KEY (a, b))")
 	e.exec(t, "CREATE TABLE ci.explicit (id INT PRIMARY KEY NONCLUSTERED)")
-	var off, on, explicit jsonTable
+	var off, on, explicit kv.JSONTableInfo
 	e.statusJSON(t, "/schema/ci/off", &off)
 	e.statusJSON(t, "/schema/ci/on", &on)
 	e.statusJSON(t, "/schema/ci/explicit", &explicit)

@@ -11,6 +11,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"go.uber.org/zap"
 
+	"github.com/tempestdb/tempest/internal/collate"
 	"github.com/tempestdb/tempest/internal/kv"
 )
 
@@ -107,20 +108,11 @@ func (e *executor) createDatabase(s *ast.CreateDatabaseStmt) (*sqltypes.Result, 
 	return okResult(1), true, nil
 }
 
+// defaultCollation is TiDB's default collation of a character set; a charset
+// collate does not know keeps the "<cs>_bin" spelling.
 func defaultCollation(cs string) string {
-	switch cs {
-	case "utf8mb4", "utf8", "utf8mb3":
-		return cs + "_bin"
-	case "binary":
-		return "binary"
-	case "latin1":
-		return "latin1_bin"
-	case "ascii":
-		return "ascii_bin"
-	case "gbk":
-		return "gbk_bin"
-	case "gb18030":
-		return "gb18030_bin"
+	if c := collate.DefaultForCharset(cs); c != "" {
+		return c
 	}
 	return cs + "_bin"
 }

@@ -117,12 +117,12 @@ func TestDDLAssignsIDs(t *testing.T) {
 	e.exec(t, "CREATE TABLE shop.p (a INT, b INT) PARTITION BY RANGE (a) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE)")
 	e.exec(t, "CREATE TABLE shop.c (k INT)")
 
-	var dbs []jsonDB
+	var dbs []kv.JSONDBInfo
 	e.statusJSON(t, "/schema", &dbs)
 	if len(dbs) != 1 || dbs[0].Name.O != "shop" || dbs[0].ID != firstUserID {
 		t.Fatalf("schemas: %+v", dbs)
 	}
-	var a, b, p, c jsonTable
+	var a, b, p, c kv.JSONTableInfo
 	e.statusJSON(t, "/schema/shop/a", &a)
 	e.statusJSON(t, "/schema/shop/b", &b)
 	e.statusJSON(t, "/schema/shop/p", &p)
@@ -171,7 +171,7 @@ func TestDDLAssignsIDs(t *testing.T) {
 	}
 	e3 := startTest(t, dir)
 	e3.exec(t, "CREATE TABLE d1.u (a INT)")
-	var tt, tu jsonTable
+	var tt, tu kv.JSONTableInfo
 	e3.statusJSON(t, "/schema/d1/t", &tt)
 	e3.statusJSON(t, "/schema/d1/u", &tu)
 	if tu.ID != tt.ID+1 {
@@ -184,7 +184,7 @@ func TestDDLAssignsIDs(t *testing.T) {
 		t.Error("dropped table still readable")
 	}
 	e.exec(t, "TRUNCATE TABLE shop.a")
-	var a2 jsonTable
+	var a2 kv.JSONTableInfo
 	e.statusJSON(t, "/schema/shop/a", &a2)
 	if a2.ID <= c.ID {
 		t.Errorf("truncate kept id %d", a2.ID)
