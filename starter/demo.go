@@ -81,7 +81,7 @@ func (c *demoCommand) Run(ctx context.Context, args []string) error {
 	view := newProgressView(c.stderr)
 	final, err := launcher.Wait(ctx, conn.Client, run, 300*time.Millisecond, view.Draw)
 	if err != nil {
-		return fmt.Errorf("demo import failed: %w", err)
+		return fmt.Errorf("demo import failed: %s", launcher.Explain(err))
 	}
 	printSummary(c.stdout, *final)
 

@@ -79,7 +79,7 @@ func (c *importCommand) Run(ctx context.Context, args []string) error {
 		if p, qerr := launcher.QueryProgress(context.WithoutCancel(ctx), conn.Client, run.GetID()); qerr == nil {
 			printSummary(c.stdout, *p)
 		}
-		return fmt.Errorf("import %s failed: %w", run.GetID(), err)
+		return fmt.Errorf("import %s failed: %s", run.GetID(), launcher.Explain(err))
 	}
 	printSummary(c.stdout, *final)
 	return nil
