@@ -6,6 +6,8 @@ package activities
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -52,6 +54,9 @@ func (a *Activities) CreateViews(ctx context.Context, in SchemaInput) error {
 
 // PlanTable cuts one table's data files into chunks.
 func (a *Activities) PlanTable(ctx context.Context, in PlanTableInput) (*PlanTableResult, error) {
+	if in.Config.IsPhysical() {
+		return a.planPhysicalTable(ctx, in)
+	}
 	chunks, err := a.importer.PlanTable(ctx, in.Config, in.Table)
 	if err != nil {
 		return nil, classify(err)
@@ -63,7 +68,7 @@ func (a *Activities) PlanTable(ctx context.Context, in PlanTableInput) (*PlanTab
 // committed batch; with the logical backend a retried attempt resumes after
 // the last committed batch (see importer.ImportChunk for the exactly-once
 // argument). With the physical backend it runs on the node queue of the
-// worker holding the table's engine, every attempt re-encodes the whole
+// worker holding the table's engines, every attempt re-encodes the whole
 // chunk (idempotent; see package physical), and the result carries the
 // chunk's KV checksum and max auto IDs.
 func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResult, error) {
@@ -75,12 +80,44 @@ func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResu
 		}
 	}
 	job := importer.ChunkJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Key: in.Key, Chunk: in.Chunk,
-		EngineGeneration: in.EngineGeneration}
+		EngineGeneration: in.EngineGeneration, TimeZone: in.TimeZone}
 	if in.Timestamp != nil {
 		job.Timestamp = *in.Timestamp
 	}
+	var mu sync.Mutex
+	var last *ChunkHeartbeat
+	if in.Config.IsPhysical() {
+		// An engine write may wait for minutes while the disk-quota check
+		// imports engines early (package engine): keep the attempt alive
+		// with the last position meanwhile. A dead worker still stops
+		// heartbeating.
+		last = &ChunkHeartbeat{Offset: in.Chunk.Offset, RowID: in.Chunk.PrevRowIDMax}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(engineHeartbeatInterval(ctx))
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					mu.Lock()
+					hb := *last
+					mu.Unlock()
+					activity.RecordHeartbeat(ctx, hb)
+				}
+			}
+		}()
+	}
 	stats, err := a.importer.ImportChunk(ctx, job, resume, func(pos importer.ChunkPosition) {
-		activity.RecordHeartbeat(ctx, ChunkHeartbeat{Offset: pos.Offset, RowID: pos.RowID, Result: fromStats(pos.Stats, false)})
+		hb := ChunkHeartbeat{Offset: pos.Offset, RowID: pos.RowID, Result: fromStats(pos.Stats, false)}
+		mu.Lock()
+		last = &hb
+		mu.Unlock()
+		activity.RecordHeartbeat(ctx, hb)
 	})
 	if err != nil {
 		return nil, classify(err)
@@ -102,6 +139,9 @@ func (a *Activities) PostProcess(ctx context.Context, in PostProcessInput) error
 	}
 	if in.MaxIDs != nil {
 		sum.MaxIDs = kv.MaxIDs{RowID: in.MaxIDs.RowID, AutoIncrement: in.MaxIDs.AutoIncrement, AutoRandom: in.MaxIDs.AutoRandom}
+	}
+	if in.BaseChecksum != nil {
+		sum.BaseChecksum = kv.MakeChecksum(in.BaseChecksum.Sum, in.BaseChecksum.KVs, in.BaseChecksum.Bytes)
 	}
 	return classify(a.importer.PostProcess(ctx, in.TaskID, in.Config, in.DB, in.Table, sum))
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/tempestdb/tempest/internal/importer"
 	"github.com/tempestdb/tempest/internal/ingest"
+	"github.com/tempestdb/tempest/internal/kv"
+	"github.com/tempestdb/tempest/internal/physical"
 )
 
 // maxEngineHeartbeatInterval keeps ImportEngine visibly alive while a long
@@ -26,7 +28,7 @@ func engineHeartbeatInterval(ctx context.Context) time.Duration {
 }
 
 // ClaimEngineNode runs on the shared queue: whichever worker picks it up
-// becomes the home of the table's engine, and the workflow routes the
+// becomes the home of the table's engines, and the workflow routes the
 // table's chunk and ImportEngine activities to the node queue it returns.
 func (a *Activities) ClaimEngineNode(ctx context.Context, in ClaimEngineNodeInput) (*ClaimEngineNodeResult, error) {
 	if a.nodeQueue == "" {
@@ -38,7 +40,7 @@ func (a *Activities) ClaimEngineNode(ctx context.Context, in ClaimEngineNodeInpu
 	return &ClaimEngineNodeResult{NodeQueue: a.nodeQueue}, nil
 }
 
-// ImportEngine ingests a table's engine into TiKV. It heartbeats the ranges
+// ImportEngine ingests one engine of a table into TiKV. It heartbeats the ranges
 // already ingested; a retried attempt (on the same node, which holds the
 // engine) skips them.
 func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*ImportEngineResult, error) {
@@ -79,7 +81,7 @@ func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*I
 			}
 		}
 	}()
-	job := importer.EngineJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Generation: in.Generation}
+	job := importer.EngineJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Generation: in.Generation, EngineID: in.EngineID}
 	res, err := a.importer.ImportEngine(ctx, job, finished, func(rs []ingest.KeyRange) {
 		mu.Lock()
 		for _, r := range rs {
@@ -92,4 +94,37 @@ func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*I
 		return nil, classify(err)
 	}
 	return &ImportEngineResult{Pairs: res.Pairs, Bytes: res.Bytes}, nil
+}
+
+// planPhysicalTable plans a physical import's table: chunks whose row IDs
+// continue after the table's existing ones, and the table's base, which
+// the workflow keeps for the whole import (in.Base on a re-plan).
+func (a *Activities) planPhysicalTable(ctx context.Context, in PlanTableInput) (*PlanTableResult, error) {
+	var prev *physical.TableBase
+	if in.Base != nil {
+		prev = &physical.TableBase{RowID: in.Base.RowID, TimeZone: in.Base.TimeZone,
+			Checksum: kv.MakeChecksum(in.Base.Checksum.Sum, in.Base.Checksum.KVs, in.Base.Checksum.Bytes)}
+	}
+	// ADMIN CHECKSUM of a big existing table can outlast the heartbeat
+	// timeout: keep the activity visibly alive while it runs.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(engineHeartbeatInterval(ctx))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	chunks, base, err := a.importer.PlanPhysicalTable(ctx, in.TaskID, in.Config, in.Table, prev)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return &PlanTableResult{Chunks: chunks, Base: &TableBase{RowID: base.RowID, TimeZone: base.TimeZone,
+		Checksum: KVChecksum{Sum: base.Checksum.Sum(), KVs: base.Checksum.KVs(), Bytes: base.Checksum.Bytes()}}}, nil
 }

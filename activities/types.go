@@ -5,6 +5,7 @@ import (
 
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/mydump"
+	"github.com/tempestdb/tempest/internal/physical"
 )
 
 // Inputs and results of the activities. They are descriptors only — paths,
@@ -38,11 +39,27 @@ type PlanTableInput struct {
 	TaskID string            `json:"taskID"`
 	Config *config.Config    `json:"config"`
 	Table  *mydump.TableMeta `json:"table"`
+	// Base (physical backend only) is the table's base from an earlier
+	// plan (a re-plan after a node loss): it is reused, not read again,
+	// since by then the table may hold part of this import.
+	Base *TableBase `json:"base,omitempty"`
 }
 
 // PlanTableResult lists the chunks of one table in row-ID order.
 type PlanTableResult struct {
 	Chunks []mydump.Chunk `json:"chunks"`
+	// Base (physical backend only) is what the table held before the
+	// import; the chunks' row IDs are already offset by Base.RowID.
+	Base *TableBase `json:"base,omitempty"`
+}
+
+// TableBase is physical.TableBase: the base checksum of the rows a table
+// held before the import, the row ID its allocators had reached, and the
+// target's time zone for TIMESTAMP values.
+type TableBase struct {
+	Checksum KVChecksum `json:"checksum"`
+	RowID    int64      `json:"rowID,omitempty"`
+	TimeZone string     `json:"timeZone,omitempty"`
 }
 
 // ChunkInput is one chunk to parse and write.
@@ -58,9 +75,12 @@ type ChunkInput struct {
 
 	// Physical backend only: the table's fixed CURRENT_TIMESTAMP value
 	// (the same for every attempt, so re-encoding writes the same pairs)
-	// and the generation of the table's engine.
+	// and the generation of the table's engines.
 	Timestamp        *time.Time `json:"timestamp,omitempty"`
 	EngineGeneration int        `json:"engineGeneration,omitempty"`
+	// TimeZone (physical backend only) is the target's time zone
+	// (TableBase.TimeZone), in which TIMESTAMP values are read.
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // ChunkResult counts what one chunk wrote.
@@ -128,9 +148,12 @@ type PostProcessInput struct {
 	// the allocators and compare with ADMIN CHECKSUM TABLE.
 	Checksum *KVChecksum `json:"checksum,omitempty"`
 	MaxIDs   *AutoIDs    `json:"maxIDs,omitempty"`
+	// BaseChecksum is TableBase.Checksum: the target must hold it plus
+	// Checksum.
+	BaseChecksum *KVChecksum `json:"baseChecksum,omitempty"`
 }
 
-// ClaimEngineNodeInput asks a worker to host a table's engine.
+// ClaimEngineNodeInput asks a worker to host a table's engines.
 type ClaimEngineNodeInput struct {
 	TaskID string `json:"taskID"`
 	DB     string `json:"db"`
@@ -142,15 +165,21 @@ type ClaimEngineNodeResult struct {
 	NodeQueue string `json:"nodeQueue"`
 }
 
-// ImportEngineInput ingests one table's engine; it runs on the node queue
-// of the worker holding the engine.
+// ImportEngineInput ingests one engine of a table: a data engine (EngineID
+// 0…, mydump.Chunk.EngineID) or the index engine (IndexEngineID). It runs
+// on the node queue of the worker holding the engine.
 type ImportEngineInput struct {
 	TaskID     string         `json:"taskID"`
 	Config     *config.Config `json:"config"`
 	DB         string         `json:"db"`
 	Table      string         `json:"table"`
 	Generation int            `json:"generation,omitempty"`
+	EngineID   int32          `json:"engineID"`
 }
+
+// IndexEngineID is the engine ID of a table's index engine (Lightning's
+// -1).
+const IndexEngineID = physical.IndexEngineID
 
 // ImportEngineResult counts what was written to TiKV.
 type ImportEngineResult struct {

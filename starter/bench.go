@@ -43,7 +43,8 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "threads for both loaders (myloader -t, region-concurrency)")
 	workDir := fs.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	physical := fs.Bool("physical", false, "benchmark the physical backend into the in-process sandbox cluster instead (default --size-mb 1024)")
-	logicalSizeMB := fs.Int64("logical-size-mb", 0, "with --physical: import only the first N MiB of the dump's files with the logical backend (0 = all)")
+	logicalSizeMB := fs.Int64("logical-size-mb", 256, "with --physical: import only the first N MiB of the dump's files with the logical backend (0 = all; the logical run is the slow one, and the comparison is of MiB/s)")
+	cpuProfile := fs.String("cpuprofile", "", "with --physical: write a CPU profile of the physical import (the whole process: worker, sandbox, Temporal) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 				size = *sizeMB
 			}
 		})
-		return c.runPhysicalBench(ctx, physicalBenchOptions{out: *out, sizeMB: size, logicalSizeMB: *logicalSizeMB, threads: *threads, dir: *workDir})
+		return c.runPhysicalBench(ctx, physicalBenchOptions{out: *out, sizeMB: size, logicalSizeMB: *logicalSizeMB, threads: *threads, dir: *workDir, cpuProfile: *cpuProfile})
 	}
 	dir := *workDir
 	if dir == "" {

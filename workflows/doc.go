@@ -11,8 +11,10 @@
 //	    [physical] ClaimEngineNode pick the worker (node queue) that will hold the engine
 //	    PlanTable                  cut data files into chunks with row-ID ranges
 //	    ImportChunk × M            ≤ region-concurrency at once per table
-//	                               (physical: encode into the engine, on its node queue)
-//	    [physical] ImportEngine    split/scatter, Write + MultiIngest; heartbeats finished ranges
+//	                               (physical: encode into the chunk's data engine and the
+//	                               table's index engine, on the node queue)
+//	    [physical] ImportEngine    per data engine as soon as its chunks are encoded, then the
+//	                               index engine: split/scatter, Write + MultiIngest; heartbeats
 //	    PostProcess                checksum / analyze / auto-ID rebase
 //	  CreateViews                  after every table
 //	  Cleanup                      on a disconnected context: also after failure or cancel

@@ -82,6 +82,8 @@ type tableState struct {
 	// phys is set for the physical backend: chunks then run on its node
 	// queue and their checksums are summed into it.
 	phys *PhysicalState
+	// engines tracks the physical run's data engines (nil otherwise).
+	engines *engineImports
 }
 
 // TableImportWorkflow plans a table's chunks, imports them with bounded
@@ -158,11 +160,11 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 	inflight, next := 0, 0
 	for ; next < len(chunks); next++ {
 		if err := workflow.Await(ctx, func() bool {
-			return firstErr != nil || (!st.paused && inflight < limit)
+			return firstErr != nil || st.engineFailed() || (!st.paused && inflight < limit)
 		}); err != nil {
 			return next, err
 		}
-		if firstErr != nil {
+		if firstErr != nil || st.engineFailed() {
 			break
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && next > 0 {
@@ -174,6 +176,9 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 		if st.phys != nil {
 			ts := st.phys.Timestamp
 			in.Timestamp, in.EngineGeneration = &ts, st.phys.Generation
+			if st.phys.Base != nil {
+				in.TimeZone = st.phys.Base.TimeZone
+			}
 			actCtx = nodeActivity(ctx, ChunkActivityID(db, table, c)+generationSuffix(st.phys.Generation), st.phys.NodeQueue, t)
 		}
 		fut := workflow.ExecuteActivity(actCtx, a.ImportChunk, in)
@@ -200,6 +205,9 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 				if res.MaxIDs != nil {
 					st.phys.MaxIDs.Merge(*res.MaxIDs)
 				}
+				if st.engines != nil {
+					st.chunkEncoded(gctx, t, c)
+				}
 			}
 			st.report(gctx, false)
 		})
@@ -208,6 +216,12 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 		return next, err
 	}
 	return next, firstErr
+}
+
+// engineFailed reports a failed data engine import: no further chunk is
+// started (the table fails, or is re-encoded on another node).
+func (st *tableState) engineFailed() bool {
+	return st.engines != nil && st.engines.err != nil
 }
 
 func (st *tableState) registerHandlers(ctx workflow.Context) error {

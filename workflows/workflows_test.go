@@ -73,6 +73,12 @@ func (s *workflowSuite) env(chunksPerTable int) (*testsuite.TestWorkflowEnvironm
 
 // envWithoutPostProcess is env with PostProcess left for the test to mock.
 func (s *workflowSuite) envWithoutPostProcess(chunksPerTable int) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
+	return s.envWithEngines(chunksPerTable, nil)
+}
+
+// envWithEngines plans chunksPerTable chunks per table; chunk i goes to data
+// engine engineIDs[i] (all to engine 0 when engineIDs is nil).
+func (s *workflowSuite) envWithEngines(chunksPerTable int, engineIDs []int32) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(ImportWorkflow, workflow.RegisterOptions{Name: ImportWorkflowName})
 	env.RegisterWorkflowWithOptions(TableImportWorkflow, workflow.RegisterOptions{Name: TableWorkflowName})
@@ -83,7 +89,11 @@ func (s *workflowSuite) envWithoutPostProcess(chunksPerTable int) (*testsuite.Te
 	env.OnActivity(a.CreateViews, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(a.PlanTable, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PlanTableInput) (*activities.PlanTableResult, error) {
-			return chunksOf(in.Table, chunksPerTable), nil
+			res := chunksOf(in.Table, chunksPerTable)
+			for i, id := range engineIDs {
+				res.Chunks[i].EngineID = id
+			}
+			return res, nil
 		})
 	return env, a
 }
@@ -314,10 +324,13 @@ func (r *physicalRecorder) ran(ctx context.Context) {
 type physicalHooks struct {
 	importEngine func(ctx context.Context, in activities.ImportEngineInput) (*activities.ImportEngineResult, error)
 	postProcess  func(ctx context.Context, in activities.PostProcessInput) error
+	// engineIDs assigns the planned chunks to data engines (default: all
+	// to engine 0).
+	engineIDs []int32
 }
 
 func (s *workflowSuite) physicalEnv(chunks int, hooks physicalHooks, nodes ...string) (*testsuite.TestWorkflowEnvironment, *activities.Activities, *physicalRecorder) {
-	env, a := s.envWithoutPostProcess(chunks)
+	env, a := s.envWithEngines(chunks, hooks.engineIDs)
 	rec := &physicalRecorder{queues: map[string][]string{}}
 	env.OnActivity(a.ClaimEngineNode, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _ activities.ClaimEngineNodeInput) (*activities.ClaimEngineNodeResult, error) {
@@ -375,7 +388,8 @@ func (s *workflowSuite) TestPhysicalTableRunsOnClaimedNode() {
 
 	s.Equal(1, rec.claims)
 	s.Equal([]string{"tempest@node-a"}, rec.queues["chunk/shop.orders/shop.orders.sql:100"])
-	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders"])
+	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders/0"])
+	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders/index"])
 	for _, ts := range stamps {
 		s.True(ts.Equal(stamps[0]), "every chunk must get the same timestamp")
 	}
@@ -411,9 +425,12 @@ func (s *workflowSuite) TestPhysicalNodeLossReencodesOnAnotherNode() {
 	for _, off := range []string{"0", "100", "200"} {
 		s.Equal([]string{"tempest@alive"}, rec.queues["chunk/shop.orders/shop.orders.sql:"+off+"#1"], "chunk %s", off)
 	}
-	s.Require().Len(rec.ingested, 1, "only the new generation is ingested")
-	s.Equal(1, rec.ingested[0].Generation)
-	s.Equal([]string{"tempest@alive"}, rec.queues["ingest/shop.orders#1"])
+	s.Require().Len(rec.ingested, 2, "only the new generation's data and index engines are ingested")
+	for _, in := range rec.ingested {
+		s.Equal(1, in.Generation)
+	}
+	s.Equal([]string{"tempest@alive"}, rec.queues["ingest/shop.orders/0#1"])
+	s.Equal([]string{"tempest@alive"}, rec.queues["ingest/shop.orders/index#1"])
 	// Totals count the new generation only.
 	s.Equal(3, res.ChunksDone)
 	s.Equal(int64(30), res.Rows)
@@ -479,4 +496,125 @@ func (s *workflowSuite) TestPhysicalTableContinuesAsNewKeepingEngineState() {
 	s.Equal("tempest@node-a", next.Physical.NodeQueue)
 	s.Equal(sumOfChunks(1), next.Physical.Checksum)
 	s.False(next.Physical.Timestamp.IsZero())
+}
+
+// TestPhysicalDataEnginesImportWhileEncoding plans six chunks in three data
+// engines: each data engine must be ingested as soon as its chunks are
+// encoded, overlapping with the encoding of later engines, and the index
+// engine must come after every chunk and every data engine.
+func (s *workflowSuite) TestPhysicalDataEnginesImportWhileEncoding() {
+	var mu sync.Mutex
+	var events []string
+	log := func(e string) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	}
+	// Engine 0's import and the first chunk of engine 2 wait for each
+	// other: both finish only if they run at the same time.
+	ingest0Started, lastEngineChunkStarted := make(chan struct{}), make(chan struct{})
+	waitFor := func(ch chan struct{}, what string) error {
+		select {
+		case <-ch:
+			return nil
+		case <-time.After(2 * time.Second): // under the test's 3 s timeout
+			return fmt.Errorf("%s did not start while the other was running", what)
+		}
+	}
+	env, a, rec := s.physicalEnv(6, physicalHooks{
+		engineIDs: []int32{0, 0, 1, 1, 2, 2},
+		importEngine: func(ctx context.Context, in activities.ImportEngineInput) (*activities.ImportEngineResult, error) {
+			log(fmt.Sprintf("ingest-start %d", in.EngineID))
+			if in.EngineID == 0 {
+				close(ingest0Started)
+				if err := waitFor(lastEngineChunkStarted, "encoding of engine 2"); err != nil {
+					return nil, temporal.NewNonRetryableApplicationError(err.Error(), "Test", nil)
+				}
+			}
+			log(fmt.Sprintf("ingest-end %d", in.EngineID))
+			return &activities.ImportEngineResult{}, nil
+		},
+	}, "tempest@node-a")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ChunkInput) (*activities.ChunkResult, error) {
+			log(fmt.Sprintf("chunk-start %d", in.Chunk.Index))
+			if in.Chunk.Index == 4 {
+				close(lastEngineChunkStarted)
+				if err := waitFor(ingest0Started, "import of engine 0"); err != nil {
+					return nil, temporal.NewNonRetryableApplicationError(err.Error(), "Test", nil)
+				}
+			}
+			log(fmt.Sprintf("chunk-end %d", in.Chunk.Index))
+			return physChunk(ctx, in)
+		})
+	tbl := fakeSource().DBs[0].Tables[0]
+	cfg := physicalConfig()
+	// One chunk at a time: chunk 4 can only start after engine 0's chunks
+	// and engine 1's, so the import of engine 0 must not hold up encoding.
+	cfg.Lightning.RegionConcurrency = 1
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p6", Config: cfg, Table: tbl})
+	s.Require().NoError(env.GetWorkflowError())
+
+	mu.Lock()
+	defer mu.Unlock()
+	pos := map[string]int{}
+	for i, e := range events {
+		pos[e] = i
+	}
+	s.Require().Len(events, 2*6+2*4, "events: %v", events)
+	// Every data engine is imported once, after its own chunks.
+	for eng, chunks := range map[int32][]int{0: {0, 1}, 1: {2, 3}, 2: {4, 5}} {
+		start, ok := pos[fmt.Sprintf("ingest-start %d", eng)]
+		s.Require().True(ok, "engine %d never imported: %v", eng, events)
+		for _, c := range chunks {
+			s.Less(pos[fmt.Sprintf("chunk-end %d", c)], start, "engine %d imported before chunk %d was encoded: %v", eng, c, events)
+		}
+	}
+	// Engine 0's import overlapped with encoding chunk 4.
+	s.Less(pos["ingest-start 0"], pos["chunk-end 4"], "events: %v", events)
+	s.Less(pos["chunk-start 4"], pos["ingest-end 0"], "events: %v", events)
+	// The index engine goes last.
+	idx := pos[fmt.Sprintf("ingest-start %d", activities.IndexEngineID)]
+	for e, i := range pos {
+		if e != fmt.Sprintf("ingest-start %d", activities.IndexEngineID) && e != fmt.Sprintf("ingest-end %d", activities.IndexEngineID) {
+			s.Less(i, idx, "%s after the index engine's import: %v", e, events)
+		}
+	}
+	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders/2"])
+	s.Equal([]string{"tempest@node-a"}, rec.queues["ingest/shop.orders/index"])
+	s.Require().Len(rec.post, 1)
+	s.Equal(sumOfChunks(6), *rec.post[0].Checksum)
+}
+
+// TestPhysicalContinueAsNewImportsCompletedEngines: an engine whose chunks
+// were all encoded is imported before the run continues as new, and the
+// next run imports only the engines of the remaining chunks.
+func (s *workflowSuite) TestPhysicalContinueAsNewImportsCompletedEngines() {
+	env, a, rec := s.physicalEnv(4, physicalHooks{engineIDs: []int32{0, 1, 1, 1}}, "tempest@node-a")
+	env.OnActivity(a.ImportChunk, mock.Anything, mock.Anything).Return(physChunk)
+	env.SetContinueAsNewSuggested(true)
+	tbl := fakeSource().DBs[0].Tables[0]
+	cfg := physicalConfig()
+	cfg.Lightning.RegionConcurrency = 1
+	env.ExecuteWorkflow(TableImportWorkflow, TableInput{TaskID: "p7", Config: cfg, Table: tbl})
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(env.GetWorkflowError(), &can))
+	var next TableInput
+	s.Require().NoError(decodeContinueAsNewInput(can, &next))
+	s.Require().Len(next.Remaining, 3)
+	s.Require().Len(rec.ingested, 1, "engine 0 was complete and must be imported before continuing")
+	s.Equal(int32(0), rec.ingested[0].EngineID)
+
+	// The continued run encodes engine 1 and imports it, then the index.
+	env2, a2, rec2 := s.physicalEnv(4, physicalHooks{}, "tempest@node-a")
+	env2.OnActivity(a2.ImportChunk, mock.Anything, mock.Anything).Return(physChunk)
+	env2.ExecuteWorkflow(TableImportWorkflow, next)
+	s.Require().NoError(env2.GetWorkflowError())
+	var got []int32
+	for _, in := range rec2.ingested {
+		got = append(got, in.EngineID)
+	}
+	s.Equal([]int32{1, activities.IndexEngineID}, got)
+	s.Require().Len(rec2.post, 1)
+	s.Equal(sumOfChunks(4), *rec2.post[0].Checksum)
 }

@@ -40,15 +40,17 @@ type workerProcess struct {
 }
 
 // startWorker runs the worker command against the server at addr, serving
-// queue in namespace.
-func startWorker(t *testing.T, bin, addr, namespace, queue, logPath string) *workerProcess {
+// queue in namespace. extra flags follow the defaults and override them
+// (e.g. --node-id, --sorted-kv-dir).
+func startWorker(t *testing.T, bin, addr, namespace, queue, logPath string, extra ...string) *workerProcess {
 	t.Helper()
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--temporal-address", addr, "--temporal-namespace", namespace, "--task-queue", queue,
-		"--node-id", "crash-node", "--concurrency", "6")
+	args := append([]string{"--temporal-address", addr, "--temporal-namespace", namespace, "--task-queue", queue,
+		"--node-id", "crash-node", "--concurrency", "6"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)

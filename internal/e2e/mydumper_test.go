@@ -75,28 +75,8 @@ func fillRealDump(t *testing.T, db *testenv.Server) {
 // another name through [[routes]], and compares row counts and CHECKSUM
 // TABLE with the source.
 func TestRealMydumperDump(t *testing.T) {
-	if _, err := exec.LookPath("mydumper"); err != nil {
-		t.Fatalf("mydumper not found (make test installs it): %v", err)
-	}
 	db := testenv.MariaDB(t)
-	resetTarget(t, db)
-	fillRealDump(t, db)
-	dumpDir := filepath.Join(t.TempDir(), "dump")
-	cmd := exec.Command("mydumper", "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
-		"-B", "src", "-o", dumpDir, "-c", "--rows", "3000", "-t", "2", "-v", "1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mydumper: %v\n%s", err, out)
-	}
-	entries, _ := os.ReadDir(dumpDir)
-	var dataFiles int
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "src.kitchen_sink.") && strings.HasSuffix(e.Name(), ".sql.gz") && !strings.Contains(e.Name(), "schema") {
-			dataFiles++
-		}
-	}
-	if dataFiles < 3 {
-		t.Fatalf("mydumper wrote %d compressed data files for kitchen_sink, want several: %v", dataFiles, entries)
-	}
+	dumpDir := realMydumperDump(t, db)
 
 	cfg := config.Default()
 	cfg.TikvImporter.Backend = config.BackendTiDB
@@ -128,4 +108,34 @@ func TestRealMydumperDump(t *testing.T) {
 		}
 		assertSameChecksum(t, db, "src."+table, "copy."+table)
 	}
+}
+
+// realMydumperDump empties the test MariaDB, fills database src with the
+// kitchen-sink data (fillRealDump) and dumps it with `mydumper -c --rows`
+// into a new directory, which it returns: several compressed data files
+// for kitchen_sink, one for names.
+func realMydumperDump(t *testing.T, db *testenv.Server) string {
+	t.Helper()
+	if _, err := exec.LookPath("mydumper"); err != nil {
+		t.Fatalf("mydumper not found (make test installs it): %v", err)
+	}
+	resetTarget(t, db)
+	fillRealDump(t, db)
+	dumpDir := filepath.Join(t.TempDir(), "dump")
+	cmd := exec.Command("mydumper", "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
+		"-B", "src", "-o", dumpDir, "-c", "--rows", "3000", "-t", "2", "-v", "1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mydumper: %v\n%s", err, out)
+	}
+	entries, _ := os.ReadDir(dumpDir)
+	var dataFiles int
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "src.kitchen_sink.") && strings.HasSuffix(e.Name(), ".sql.gz") && !strings.Contains(e.Name(), "schema") {
+			dataFiles++
+		}
+	}
+	if dataFiles < 3 {
+		t.Fatalf("mydumper wrote %d compressed data files for kitchen_sink, want several: %v", dataFiles, entries)
+	}
+	return dumpDir
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/tempestdb/tempest/activities"
 	"github.com/tempestdb/tempest/internal/config"
@@ -43,7 +44,18 @@ func TestPhysicalLightningExamples(t *testing.T) {
 			args := []string{"--config", filepath.Join(src, c.Config), "-d", filepath.Join(src, c.Data),
 				"--backend", "local", "--sorted-kv-dir", t.TempDir(), "--checksum", "required"}
 			args = append(args, target.flags(t)...)
-			res, err := runImport(t, args)
+			cfg, _, err := config.LoadWithFlags(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "lightning_examples_512" {
+				// Small chunks and batches: the two big tables (~170 KB
+				// each) get several data engines besides their index
+				// engine, imported while later chunks encode.
+				cfg.Mydumper.MaxRegionSize = 16 * config.KiB
+				cfg.Mydumper.BatchSize = 40 * config.KiB
+			}
+			res, err := runTask(t, cfg, workflows.Timeouts{})
 			if err != nil {
 				t.Fatalf("import: %v", err)
 			}
@@ -62,6 +74,19 @@ func TestPhysicalLightningExamples(t *testing.T) {
 			// index entries, times the stores.
 			if ingested < 3*20002 {
 				t.Errorf("stores ingested %d KVs in total: the physical path was not used", ingested)
+			}
+			if name == "lightning_examples_512" {
+				// tbl_autoid was imported as several data engines and
+				// one index engine, the index engine last.
+				var engines []string
+				for _, ev := range readHistory(t, workflows.TableWorkflowID(res.TaskID, "mocker_test", "tbl_autoid")).Events {
+					if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && strings.HasPrefix(a.ActivityId, "ingest/") {
+						engines = append(engines, a.ActivityId)
+					}
+				}
+				if len(engines) < 3 || engines[len(engines)-1] != workflows.EngineActivityID("mocker_test", "tbl_autoid", activities.IndexEngineID) {
+					t.Errorf("tbl_autoid engine imports %q: want ≥ 2 data engines, then the index engine", engines)
+				}
 			}
 
 			ctx := context.Background()
@@ -101,7 +126,7 @@ func TestPhysicalLightningExamples(t *testing.T) {
 
 // TestPhysicalNodeLossReencodesOnAnotherWorker runs a physical import on a
 // private task queue served by worker A only, stops A for good while it is
-// ingesting the first table's engine, and starts worker B: the activity
+// ingesting the first table's first engine, and starts worker B: the activity
 // pinned to A's node queue times out waiting to start, the table workflow
 // claims B, re-encodes the table there into a new engine generation, and
 // the import completes with every row and a matching checksum.
@@ -202,4 +227,72 @@ func mustConn(t *testing.T, db *sql.DB) *sql.Conn {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// TestPhysicalDiskQuotaImportsEnginesEarly imports the examples dump with
+// a disk quota far below the engines' size, checked every few
+// milliseconds, on a worker of its own: the worker must ingest engines
+// early (holding its writers meanwhile) and empty them, the workflow's own
+// engine imports must ingest what they got afterwards, and the tables must
+// come out complete with matching checksums.
+func TestPhysicalDiskQuotaImportsEnginesEarly(t *testing.T) {
+	dir := acceptanceDir(t)
+	var c acceptanceCase
+	if _, err := toml.DecodeFile(filepath.Join(dir, "cases", "lightning_examples_512.toml"), &c); err != nil {
+		t.Fatal(err)
+	}
+	target := startSandbox(t)
+	conn := embeddedTemporal(t)
+	queue := fmt.Sprintf("diskquota-%d", taskSeq.Add(1))
+	core, logs := observer.New(zap.InfoLevel)
+	imp := importer.New(zap.New(core), importer.StaticPassword(""), importer.Options{SortedKVDir: t.TempDir()})
+	t.Cleanup(func() { _ = imp.Close() })
+	w, err := workerhost.Start(conn.Client, activities.New(zap.NewNop(), imp, workerhost.NodeQueue(queue, "q")),
+		workerhost.Options{TaskQueue: queue, NodeID: "q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	src := filepath.Join(dir, c.Source)
+	args := []string{"--config", filepath.Join(src, c.Config), "-d", filepath.Join(src, c.Data),
+		"--backend", "local", "--checksum", "required"}
+	cfg, _, err := config.LoadWithFlags(append(args, target.flags(t)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Mydumper.MaxRegionSize = 16 * config.KiB
+	cfg.Mydumper.BatchSize = 40 * config.KiB
+	cfg.TikvImporter.DiskQuota = 4 * config.KiB
+	cfg.Cron.CheckDiskQuota = config.Duration(5 * time.Millisecond)
+	// Slow writes keep engines on disk across several quota checks.
+	target.kv.Faults().Inject(sandbox.Fault{RPC: sandbox.RPCWrite, Kind: sandbox.FaultSlowWrite, Delay: 50 * time.Millisecond})
+	defer target.kv.Faults().Clear()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	run, err := launcher.StartImport(ctx, &launcher.Conn{Client: conn.Client, TaskQueue: queue}, cfg, queue, workflows.Timeouts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := launcher.Wait(ctx, conn.Client, run, time.Second, nil)
+	if err != nil {
+		t.Fatalf("import under a disk quota: %v", err)
+	}
+	if res.Rows != 20002 {
+		t.Errorf("import reports %d rows, want 20002", res.Rows)
+	}
+	n := logs.FilterMessage("disk quota: engine ingested early").Len()
+	if n == 0 {
+		t.Fatal("no engine was ingested early although the sorted-kv-dir was over its quota")
+	}
+	t.Logf("%d early engine imports", n)
+	got, err := queryStrings(ctx, mustConn(t, target.db), "SELECT count(*), sum(id), max(name), min(name), sum(crc32(name)) FROM mocker_test.tbl_autoid")
+	if want := [][]string{{"10000", "50005000", "4-9-9", "0-0-0", "21388950023608"}}; err != nil || !slices.EqualFunc(got, want, slices.Equal[[]string]) {
+		t.Errorf("tbl_autoid = %q (%v), want %q", got, err, want)
+	}
+	got, err = queryStrings(ctx, mustConn(t, target.db), "SELECT count(DISTINCT Name) FROM mocker_test.tbl_multi_index")
+	if err != nil || len(got) != 1 || got[0][0] != "10000" {
+		t.Errorf("tbl_multi_index distinct names = %q (%v), want 10000", got, err)
+	}
 }

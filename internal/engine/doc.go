@@ -59,6 +59,22 @@
 // key order and cuts a range whenever the accumulated size or key count
 // reaches the region split size/keys.
 //
+// # Disk quota: import early, hold writers, reset
+//
+// A Manager owns the engines of one sorted-kv-dir and a write gate that
+// every writer's flush enters before its SST grows the directory.
+// EnforceQuota (one check; the caller runs it every cron.check-disk-quota)
+// does what Lightning's disk-quota check does: when the directory exceeds
+// the quota, it closes the gate (waiting for flushes in progress), hands
+// the largest engines — just enough of them — to an import function, and
+// Resets each: the Pebble database and range properties are dropped and
+// recreated, name, UUID and commit TS kept, so that what the engine gets
+// later is imported by its final import with the same commit TS. The gate
+// then reopens. An engine holding its import lock (LockImport: its final
+// import runs) is skipped and counted as freed; the lock also keeps a
+// final import from running during an early one. Waiting at the gate is
+// cancellable.
+//
 // # Concurrency
 //
 // Engine methods are safe for concurrent use. A Writer is safe for

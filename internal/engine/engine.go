@@ -116,6 +116,11 @@ type Engine struct {
 	sstOpts sstable.WriterOptions
 
 	sstSeq atomic.Uint64
+	// gate is the disk-quota gate of the Manager that opened the engine
+	// (nil for an engine opened on its own).
+	gate *writeGate
+	// importing is the import lock (see LockImport).
+	importing chan struct{}
 
 	mu struct {
 		sync.Mutex
@@ -155,7 +160,7 @@ func Open(dir, name string, opts Options) (*Engine, error) {
 	if err := clearDir(filepath.Join(edir, tmpDir)); err != nil {
 		return nil, fmt.Errorf("open engine %s: clear tmp: %w", name, err)
 	}
-	e := &Engine{dir: edir, opts: opts, logger: opts.Logger.With(zap.String("engine", name))}
+	e := &Engine{dir: edir, opts: opts, logger: opts.Logger.With(zap.String("engine", name)), importing: make(chan struct{}, 1)}
 	e.mu.idle = sync.NewCond(&e.mu.Mutex)
 
 	meta, err := loadOrCreateMeta(edir, name)

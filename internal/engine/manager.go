@@ -45,6 +45,9 @@ func DirSize(dir string) (int64, error) {
 type Manager struct {
 	dir  string
 	opts Options
+	// gate holds back the writers of every engine of the directory while
+	// EnforceQuota imports engines early.
+	gate *writeGate
 
 	mu      sync.Mutex
 	engines map[string]*Engine
@@ -55,7 +58,7 @@ func NewManager(dir string, opts Options) (*Manager, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("engine manager: create %s: %w", dir, err)
 	}
-	return &Manager{dir: dir, opts: opts, engines: make(map[string]*Engine)}, nil
+	return &Manager{dir: dir, opts: opts, gate: newWriteGate(), engines: make(map[string]*Engine)}, nil
 }
 
 // Dir returns the sorted-kv-dir.
@@ -73,6 +76,7 @@ func (m *Manager) Open(name string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.gate = m.gate
 	m.engines[name] = e
 	return e, nil
 }

@@ -194,6 +194,14 @@ func (w *Writer) flushLocked(ctx context.Context) error {
 
 // ingestSorted writes the writer's sorted buffer to an SST and ingests it.
 func (e *Engine) ingestSorted(ctx context.Context, w *Writer) (WriterStats, error) {
+	// The SST grows the sorted-kv-dir: wait while the disk-quota enforcer
+	// imports engines early.
+	if e.gate != nil {
+		if err := e.gate.enter(ctx); err != nil {
+			return WriterStats{}, fmt.Errorf("engine %s: %w", e.Name(), err)
+		}
+		defer e.gate.leave()
+	}
 	e.mu.Lock()
 	if e.mu.closed {
 		e.mu.Unlock()

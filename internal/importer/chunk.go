@@ -29,6 +29,9 @@ type ChunkJob struct {
 	// the generation of its engine (see physical.EngineRef).
 	Timestamp        time.Time
 	EngineGeneration int
+	// TimeZone is the target's time zone (physical.TableBase.TimeZone);
+	// "" reads it from the target.
+	TimeZone string
 }
 
 // ChunkStats counts what a chunk has written so far.

@@ -10,6 +10,7 @@ import (
 	"github.com/tempestdb/tempest/internal/ingest"
 	"github.com/tempestdb/tempest/internal/parser"
 	"github.com/tempestdb/tempest/internal/physical"
+	"github.com/tempestdb/tempest/internal/schema"
 )
 
 // physicalSink encodes a chunk's rows into its table's local engine on this
@@ -20,6 +21,7 @@ import (
 type physicalSink struct {
 	enc *physical.ChunkEncoder
 	res physical.ChunkResult
+	loc *time.Location
 }
 
 // finisher is a sink with work to complete after the last row (the
@@ -39,7 +41,9 @@ func (im *Importer) physicalSinkFor(ctx context.Context, job ChunkJob) (rowSink,
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 	}
-	eng, err := im.phys.OpenEngine(cfg, engineRef(job.TaskID, job.DB, job.Table, job.EngineGeneration))
+	// Record KVs go to the data engine of the chunk's batch, index KVs to
+	// the table's index engine (Lightning's layout; see package physical).
+	data, index, err := im.phys.OpenChunkEngines(cfg, engineRef(job.TaskID, job.DB, job.Table, job.EngineGeneration, 0), job.Chunk.EngineID)
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 	}
@@ -49,10 +53,33 @@ func (im *Importer) physicalSinkFor(ctx context.Context, job ChunkJob) (rowSink,
 		// sets it so that every attempt writes the same values.
 		ts = time.Now()
 	}
-	enc, err := physical.NewChunkEncoder(eng, physical.EncoderConfig{
-		Table: tbl, SQLMode: cfg.TiDB.SQLMode, TimeZone: time.Local, Timestamp: ts,
+	be, err := im.logicalBackend(ctx, job.TaskID, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// TIMESTAMP literals are wall clock in the target's zone, never this
+	// worker's: the workflow carries the zone read when the table was
+	// planned.
+	zone := job.TimeZone
+	if zone == "" {
+		if zone, err = physical.TargetTimeZone(ctx, be.DB()); err != nil {
+			return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
+		}
+	}
+	loc, err := physical.ParseTimeZone(zone)
+	if err != nil {
+		return nil, permanent("ConfigError", fmt.Errorf("chunk %s: %w", job.Key, err))
+	}
+	var errLog *physical.TypeErrorLog
+	if cfg.Lightning.TaskInfoSchemaName != "" {
+		errLog = &physical.TypeErrorLog{DB: be.DB(), Schema: cfg.Lightning.TaskInfoSchemaName, TaskID: taskNumber(job.TaskID)}
+	}
+	enc, err := physical.NewChunkEncoder(data, physical.EncoderConfig{
+		Table: tbl, SQLMode: cfg.TiDB.SQLMode, TimeZone: loc, Timestamp: ts,
 		LegacyCollation: !settings.NewCollation, AutoRandomSeed: job.Chunk.PrevRowIDMax,
 		ExtendColumns: job.Chunk.File.ExtendColumns, MaxTypeErrors: cfg.Lightning.MaxError.Type,
+		Errors: errLog, QualifiedName: schema.QualifiedName(job.DB, job.Table), Path: job.Chunk.File.Path,
+		IndexEngine: index,
 	})
 	if errors.Is(err, physical.ErrUnsupportedTable) {
 		return nil, permanent("SchemaError", fmt.Errorf("chunk %s: %w", job.Key, err))
@@ -60,11 +87,15 @@ func (im *Importer) physicalSinkFor(ctx context.Context, job ChunkJob) (rowSink,
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 	}
-	return &physicalSink{enc: enc}, nil
+	return &physicalSink{enc: enc, loc: loc}, nil
 }
 
-func engineRef(taskID, db, table string, generation int) physical.EngineRef {
-	return physical.EngineRef{TaskID: taskID, DB: db, Table: table, Generation: generation}
+// SessionLocation is the target's time zone, in which instants from the
+// source (parquet timestamps) are rendered.
+func (s *physicalSink) SessionLocation() *time.Location { return s.loc }
+
+func engineRef(taskID, db, table string, generation int, engineID int32) physical.EngineRef {
+	return physical.EngineRef{TaskID: taskID, DB: db, Table: table, Generation: generation, EngineID: engineID}
 }
 
 func (s *physicalSink) Committed(context.Context) (*ChunkPosition, error) { return nil, nil }
@@ -93,21 +124,23 @@ func (s *physicalSink) Finish(ctx context.Context) error {
 
 func (s *physicalSink) Abort() { s.enc.Abort() }
 
-// EngineJob names the engine of one table on this worker.
+// EngineJob names one engine of a table on this worker: a data engine
+// (EngineID 0…) or the index engine (physical.IndexEngineID).
 type EngineJob struct {
 	TaskID     string
 	Config     *config.Config
 	DB, Table  string
 	Generation int
+	EngineID   int32
 }
 
-// ImportEngine ingests a table's engine into TiKV, skipping ranges an
+// ImportEngine ingests one engine of a table into TiKV, skipping ranges an
 // earlier attempt finished and reporting newly finished ones.
 func (im *Importer) ImportEngine(ctx context.Context, job EngineJob, finished []ingest.KeyRange, progress func([]ingest.KeyRange)) (physical.ImportResult, error) {
 	if !job.Config.IsPhysical() {
 		return physical.ImportResult{}, permanent("ConfigError", fmt.Errorf("import engine of `%s`.`%s`: the task does not use the physical backend", job.DB, job.Table))
 	}
-	res, err := im.phys.ImportEngine(ctx, job.Config, engineRef(job.TaskID, job.DB, job.Table, job.Generation), finished, progress)
+	res, err := im.phys.ImportEngine(ctx, job.Config, engineRef(job.TaskID, job.DB, job.Table, job.Generation, job.EngineID), finished, progress)
 	if errors.Is(err, ingest.ErrDiskFull) {
 		return res, permanent("DiskFull", err)
 	}

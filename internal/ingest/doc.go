@@ -36,9 +36,11 @@
 //	needRescan: scan PD for the job's range; the job becomes one job per region
 //
 // Write: a fresh UUID per pass; the first message is the SSTMeta, then
-// batches of at most send-kv-size bytes fanned out to all peers, each store
-// throttled to store-write-bwlimit; a pass stops early after regionMaxSize
-// bytes or region-split-keys pairs and the job continues after ingesting.
+// batches of at most send-kv-size bytes fanned out to all peers (each batch
+// is marshalled once and the same bytes go to every peer's stream, see
+// codec.go), each store throttled to store-write-bwlimit; a pass stops
+// early after regionMaxSize bytes or region-split-keys pairs and the job
+// continues after ingesting.
 // The metas returned by the leader peer's store are ingested.
 //
 // Error → next stage:

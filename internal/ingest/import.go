@@ -16,6 +16,7 @@ import (
 	"github.com/pingcap/kvproto/pkg/kvrpcpb"
 	"github.com/pingcap/kvproto/pkg/metapb"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -379,7 +380,7 @@ func (r *importRun) write(j *regionJob) *jobError {
 		if err != nil {
 			return &jobError{err: err, next: stageNeedRescan}
 		}
-		s, err := cli.Write(wctx)
+		s, err := cli.Write(wctx, grpc.ForceCodecV2(newPreEncodedCodec()))
 		if err != nil {
 			return &jobError{err: fmt.Errorf("open write stream to store %d: %w", p.GetStoreId(), err), next: stageNeedRescan}
 		}
@@ -394,6 +395,9 @@ func (r *importRun) write(j *regionJob) *jobError {
 	var (
 		batch      []*import_sstpb.Pair
 		batchBytes int64
+		arena      []byte
+		slab       []import_sstpb.Pair
+		marshalErr error
 		pairs      int64
 		written    int64
 		remaining  []byte
@@ -403,6 +407,13 @@ func (r *importRun) write(j *regionJob) *jobError {
 			return
 		}
 		req := &import_sstpb.WriteRequest{Chunk: &import_sstpb.WriteRequest_Batch{Batch: &import_sstpb.WriteBatch{CommitTs: r.ts, Pairs: batch}}}
+		// Marshal once for all peers; each stream sends the same bytes.
+		raw, err := req.Marshal()
+		if err != nil {
+			marshalErr = fmt.Errorf("marshal write batch: %w", err)
+			return
+		}
+		msg := encodedMessage(raw)
 		for _, ps := range streams {
 			if ps.broken {
 				continue
@@ -411,11 +422,13 @@ func (r *importRun) write(j *regionJob) *jobError {
 				ps.broken = true
 				continue
 			}
-			if err := ps.stream.Send(req); err != nil {
+			if err := ps.stream.SendMsg(msg); err != nil {
 				ps.broken = true
 			}
 		}
-		batch, batchBytes = nil, 0
+		// The pairs are in raw now, which gRPC may still hold (a new one
+		// is marshalled for every batch); their buffers are free again.
+		batch, batchBytes, arena, slab = batch[:0], 0, arena[:0], slab[:0]
 	}
 	for ok := true; ok; ok = it.Next() {
 		k := it.Key()
@@ -427,19 +440,27 @@ func (r *importRun) write(j *regionJob) *jobError {
 		if err != nil {
 			return &jobError{err: fmt.Errorf("read engine: %w", err), fatal: true}
 		}
-		// The iterator reuses its buffers: the batch needs copies.
-		buf := make([]byte, len(k)+len(v))
-		copy(buf, k)
-		copy(buf[len(k):], v)
-		batch = append(batch, &import_sstpb.Pair{Key: buf[:len(k):len(k)], Value: buf[len(k):], Op: import_sstpb.Pair_Put})
+		// The iterator reuses its buffers: the batch needs copies. They go
+		// into an arena and a Pair slab reused from batch to batch, not two
+		// allocations per pair.
 		n := int64(len(k) + len(v))
+		if int64(cap(arena)-len(arena)) < n {
+			arena = make([]byte, 0, max(n, r.c.opts.SendKVSize+r.c.opts.SendKVSize/8))
+		}
+		off := len(arena)
+		arena = append(append(arena, k...), v...)
+		if len(slab) == cap(slab) {
+			slab = make([]import_sstpb.Pair, 0, 64)
+		}
+		slab = append(slab, import_sstpb.Pair{Key: arena[off : off+len(k) : off+len(k)], Value: arena[off+len(k) : len(arena) : len(arena)], Op: import_sstpb.Pair_Put})
+		batch = append(batch, &slab[len(slab)-1])
 		batchBytes += n
 		written += n
 		pairs++
 		if batchBytes >= r.c.opts.SendKVSize {
 			send()
 		}
-		if wctx.Err() != nil || allBroken(streams) {
+		if wctx.Err() != nil || allBroken(streams) || marshalErr != nil {
 			// CloseAndRecv below reports why; reading on is wasted work.
 			break
 		}
@@ -448,6 +469,10 @@ func (r *importRun) write(j *regionJob) *jobError {
 		return &jobError{err: fmt.Errorf("read engine: %w", err), fatal: true}
 	}
 	send()
+	if marshalErr != nil {
+		// wctx's cancel (deferred) aborts the streams.
+		return &jobError{err: marshalErr, fatal: true}
+	}
 
 	var leaderMetas []*import_sstpb.SSTMeta
 	var errs []error

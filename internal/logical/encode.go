@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tempestdb/tempest/internal/parser"
+	"github.com/tempestdb/tempest/internal/taskinfo"
 )
 
 // encoder turns source fields into SQL literals. It never casts: the server
@@ -136,25 +137,6 @@ func isIdent(s string) bool {
 	return true
 }
 
-// printable returns text safe for a utf8mb4 TEXT column: invalid bytes are
-// written as \xNN so error records never fail on strict servers.
-func printable(b []byte, limit int) string {
-	if utf8.Valid(b) && len(b) <= limit {
-		return string(b)
-	}
-	var sb strings.Builder
-	for len(b) > 0 && sb.Len() < limit {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size <= 1 {
-			fmt.Fprintf(&sb, `\x%02X`, b[0])
-			b = b[1:]
-			continue
-		}
-		sb.Write(b[:size])
-		b = b[size:]
-	}
-	if len(b) > 0 {
-		sb.WriteString("...")
-	}
-	return sb.String()
-}
+// printable returns text safe for a utf8mb4 TEXT column (see
+// taskinfo.Printable).
+func printable(b []byte, limit int) string { return taskinfo.Printable(b, limit) }

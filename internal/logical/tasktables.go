@@ -5,65 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tempestdb/tempest/internal/schema"
+	"github.com/tempestdb/tempest/internal/taskinfo"
 )
 
-// Table names inside the task-info schema. type_error_v1 and
-// conflict_records are Lightning's user-visible contract (reference §1.9);
-// chunk_progress is Tempest's exactly-once marker.
+// Table names inside the task-info schema (package taskinfo holds their
+// DDL, shared with the physical backend).
 const (
-	typeErrorTable     = "type_error_v1"
-	conflictTable      = "conflict_records"
-	chunkProgressTable = "chunk_progress"
+	typeErrorTable     = taskinfo.TypeErrorTable
+	conflictTable      = taskinfo.ConflictTable
+	chunkProgressTable = taskinfo.ChunkProgressTable
 )
-
-// Column sets as in Lightning. No surrogate id column: users SELECT * from
-// these tables and compare with Lightning's output. The index is on task_id
-// alone because table_name is too long for an index prefix on every server.
-func taskTableDDL(db string) []string {
-	q := schema.QuoteName(db)
-	// Column names are backquoted: OFFSET is a reserved word in MariaDB.
-	// The DDL is written with ' for ` to keep it readable in Go source.
-	bq := func(s string) string { return strings.ReplaceAll(s, "'", "`") }
-	return []string{
-		"CREATE DATABASE IF NOT EXISTS " + q,
-		"CREATE TABLE IF NOT EXISTS " + q + "." + typeErrorTable + bq(` (
-	'task_id'     BIGINT NOT NULL,
-	'create_time' DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-	'table_name'  VARCHAR(1024) NOT NULL,
-	'path'        VARCHAR(2048) NOT NULL,
-	'offset'      BIGINT NOT NULL,
-	'error'       TEXT NOT NULL,
-	'row_data'    TEXT NOT NULL,
-	KEY ('task_id')
-)`),
-		"CREATE TABLE IF NOT EXISTS " + q + "." + conflictTable + bq(` (
-	'task_id'     BIGINT NOT NULL,
-	'create_time' DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-	'table_name'  VARCHAR(1024) NOT NULL,
-	'path'        VARCHAR(2048) NOT NULL,
-	'offset'      BIGINT NOT NULL,
-	'error'       TEXT NOT NULL,
-	'row_id'      BIGINT NOT NULL,
-	'row_data'    TEXT NOT NULL,
-	KEY ('task_id')
-)`),
-		"CREATE TABLE IF NOT EXISTS " + q + "." + chunkProgressTable + bq(` (
-	'task_id'      BIGINT NOT NULL,
-	'chunk_key'    VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-	'stmt_start'   BIGINT NOT NULL DEFAULT 0,
-	'end_offset'   BIGINT NOT NULL,
-	'row_id'       BIGINT NOT NULL,
-	'rows_written' BIGINT NOT NULL DEFAULT 0,
-	'type_errors'  BIGINT NOT NULL DEFAULT 0,
-	'conflicts'    BIGINT NOT NULL DEFAULT 0,
-	'update_time' DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-	PRIMARY KEY ('task_id', 'chunk_key')
-)`),
-	}
-}
 
 // EnsureTaskTables creates the task-info schema and its tables (IF NOT
 // EXISTS). It is a no-op when task-info-schema-name is empty. Writers call
@@ -77,13 +30,12 @@ func (b *Backend) EnsureTaskTables(ctx context.Context) error {
 	if b.tablesReady {
 		return nil
 	}
-	for _, stmt := range taskTableDDL(b.taskSchema) {
+	for _, stmt := range taskinfo.DDL(b.taskSchema) {
 		err := b.execRetry(ctx, stmt)
-		if code, ok := mysqlCode(err); ok && (code == 3750 || code == 1173) {
-			// sql_require_primary_key (MySQL, TiDB) or innodb_force_primary_key
-			// (MariaDB) is on: give the error tables a surrogate key. Only in
-			// that configuration does SELECT * show the extra column.
-			err = b.execRetry(ctx, strings.Replace(stmt, "\n)", ",\n\t`_tempest_id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY\n)", 1))
+		if code, ok := mysqlCode(err); ok && taskinfo.NeedsSurrogateKey(code) {
+			// The server requires primary keys: give the error tables a
+			// surrogate one.
+			err = b.execRetry(ctx, taskinfo.WithSurrogateKey(stmt))
 		}
 		if err != nil {
 			return fmt.Errorf("creating task-info table in %s: %w", schema.QuoteName(b.taskSchema), err)

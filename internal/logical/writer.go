@@ -13,10 +13,11 @@ import (
 	"github.com/tempestdb/tempest/internal/config"
 	"github.com/tempestdb/tempest/internal/parser"
 	"github.com/tempestdb/tempest/internal/schema"
+	"github.com/tempestdb/tempest/internal/taskinfo"
 )
 
 // recordTextLimit keeps error records inside a TEXT column (64 KiB).
-const recordTextLimit = 60000
+const recordTextLimit = taskinfo.TextLimit
 
 // ChunkTarget says where one chunk's rows go and how its progress and
 // errors are identified.
@@ -653,12 +654,15 @@ func (w *ChunkWriter) insertRecords(ctx context.Context, ex execer, recs []errRe
 			}
 			_, err = ex.ExecContext(ctx, "INSERT INTO "+q+"."+conflictTable+" (`task_id`, `table_name`, `path`, `offset`, `error`, `row_id`, `row_data`) VALUES (?, ?, ?, ?, ?, ?, ?)",
 				w.t.TaskID, tableName, w.t.Path, r.offset, printable([]byte(r.msg), recordTextLimit), r.rowID, r.rowData)
-		} else {
-			_, err = ex.ExecContext(ctx, "INSERT INTO "+q+"."+typeErrorTable+" (`task_id`, `table_name`, `path`, `offset`, `error`, `row_data`) VALUES (?, ?, ?, ?, ?, ?)",
-				w.t.TaskID, tableName, w.t.Path, r.offset, printable([]byte(r.msg), recordTextLimit), r.rowData)
+			if err != nil {
+				return fmt.Errorf("recording conflicting row of %s at offset %d: %w", w.table, r.offset, err)
+			}
+			continue
 		}
-		if err != nil {
-			return fmt.Errorf("recording rejected row of %s at offset %d: %w", w.table, r.offset, err)
+		// taskinfo names the row in its error.
+		if err = taskinfo.InsertTypeError(ctx, ex, w.b.taskSchema, taskinfo.TypeError{TaskID: w.t.TaskID, Table: tableName,
+			Path: w.t.Path, Offset: r.offset, Error: printable([]byte(r.msg), recordTextLimit), RowData: r.rowData}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -23,8 +23,9 @@ var ErrColumns = errors.New("source columns do not fit the table")
 var ErrUnsupportedTable = errors.New("table cannot be encoded for the physical backend")
 
 // ErrTypeErrorsExceeded marks a chunk that met more rows that cannot be
-// converted to the column types than lightning.max-error.type allows.
-var ErrTypeErrorsExceeded = errors.New("too many rows with type errors")
+// converted to the column types than lightning.max-error.type allows (the
+// text is Lightning's).
+var ErrTypeErrorsExceeded = errors.New("The number of type errors exceeds the threshold configured by `max-error.type`")
 
 // defaultBatchBytes is how many encoded bytes a ChunkEncoder buffers before
 // Append asks the caller to Flush (which is also when progress is
@@ -49,9 +50,21 @@ type EncoderConfig struct {
 	// ExtendColumns are [routes] extract values of the chunk's file.
 	ExtendColumns map[string]string
 	// MaxTypeErrors rows that fail conversion are skipped; one more fails.
+	// With Errors set the budget is the task's: rows recorded by every
+	// chunk count.
 	MaxTypeErrors int64
+	// Errors records skipped rows in the task-info schema (nil: rows are
+	// only counted, and the budget is per chunk).
+	Errors *TypeErrorLog
+	// QualifiedName (`db`.`t`) and Path name the table and the source
+	// file in error records and errors.
+	QualifiedName, Path string
 	// BatchBytes overrides defaultBatchBytes.
 	BatchBytes int
+	// IndexEngine, when set, receives the index KVs while the engine given
+	// to NewChunkEncoder receives the record KVs (see engines.go); nil
+	// writes both to that one engine.
+	IndexEngine *engine.Engine
 }
 
 // ChunkResult is what encoding one whole chunk produced.
@@ -68,7 +81,7 @@ type ChunkResult struct {
 // concurrent use: one per chunk attempt.
 type ChunkEncoder struct {
 	enc    *kv.Encoder
-	w      *engine.Writer
+	w      pairWriter
 	cfg    EncoderConfig
 	tbl    *kv.TableInfo
 	pairs  kv.Pairs
@@ -76,6 +89,9 @@ type ChunkEncoder struct {
 	result ChunkResult
 	// pending counts rows appended since the last Flush.
 	pending, pendingTypeErrors int64
+	// records are the type errors since the last Flush, written to
+	// cfg.Errors by Flush.
+	records []typeErrorRecord
 
 	extendNames  []string
 	extendFields []parser.Field
@@ -107,9 +123,9 @@ func NewChunkEncoder(eng *engine.Engine, cfg EncoderConfig) (*ChunkEncoder, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: table %s: %v", ErrUnsupportedTable, cfg.Table.Name, err)
 	}
-	w, err := eng.NewWriter(engine.WriterOptions{})
+	w, err := newPairWriter(eng, cfg.IndexEngine)
 	if err != nil {
-		return nil, fmt.Errorf("writer on engine %s: %w", eng.Name(), err)
+		return nil, err
 	}
 	e := &ChunkEncoder{enc: enc, w: w, cfg: cfg, tbl: cfg.Table, batch: cfg.BatchBytes}
 	if e.batch <= 0 {
@@ -205,10 +221,16 @@ func (e *ChunkEncoder) Append(columns []string, row parser.Row) (full bool, err 
 			ErrColumns, row.Offset, len(fields), e.tbl.Name, len(m.colMap))
 	}
 	if err := e.enc.EncodeFields(fields, m.colMap, row.RowID, &e.pairs); err != nil {
+		// This attempt's own count: a retried attempt starts again from
+		// zero, so rows an earlier attempt met are not counted twice.
 		if e.result.TypeErrors+e.pendingTypeErrors >= e.cfg.MaxTypeErrors {
-			return false, fmt.Errorf("%w: row at offset %d: %v", ErrTypeErrorsExceeded, row.Offset, err)
+			return false, fmt.Errorf("%w: '%d': table %s, file %s, row at offset %d: %v",
+				ErrTypeErrorsExceeded, e.cfg.MaxTypeErrors, e.name(), e.cfg.Path, row.Offset, err)
 		}
 		e.pendingTypeErrors++
+		if e.cfg.Errors != nil {
+			e.records = append(e.records, typeErrorRecord{offset: row.Offset, msg: err.Error(), row: rowText(row.Fields)})
+		}
 		return e.pairs.Size() >= e.batch, nil
 	}
 	e.pending++
@@ -216,9 +238,23 @@ func (e *ChunkEncoder) Append(columns []string, row parser.Row) (full bool, err 
 }
 
 // Flush hands the buffered pairs to the engine writer (which sorts and
-// ingests them into the engine when its memory cache fills) and returns the
-// rows and type errors since the previous Flush.
+// ingests them into the engine when its memory cache fills), records the
+// rows skipped since the previous Flush and returns their counts. It fails
+// with ErrTypeErrorsExceeded when the task's recorded type errors exceed
+// the budget.
 func (e *ChunkEncoder) Flush(ctx context.Context) (rows, typeErrors int64, err error) {
+	if len(e.records) > 0 {
+		total, err := e.cfg.Errors.record(ctx, e.name(), e.cfg.Path, e.records)
+		if err != nil {
+			return 0, 0, err
+		}
+		if total > e.cfg.MaxTypeErrors {
+			last := e.records[len(e.records)-1]
+			return 0, 0, fmt.Errorf("%w: '%d' (%d rows recorded for the task): table %s, file %s, row at offset %d: %s",
+				ErrTypeErrorsExceeded, e.cfg.MaxTypeErrors, total, e.name(), e.cfg.Path, last.offset, last.msg)
+		}
+		e.records = e.records[:0]
+	}
 	if e.pairs.Len() > 0 {
 		if err := e.w.AppendPairs(ctx, &e.pairs); err != nil {
 			return 0, 0, fmt.Errorf("write pairs of table %s to engine: %w", e.tbl.Name, err)
@@ -252,7 +288,16 @@ func (e *ChunkEncoder) Close(ctx context.Context) (ChunkResult, error) {
 // it is simply dropped.
 func (e *ChunkEncoder) Abort() {
 	e.pairs.Reset()
+	e.records = nil
 	e.w = nil
+}
+
+// name is the table's name for records and errors.
+func (e *ChunkEncoder) name() string {
+	if e.cfg.QualifiedName != "" {
+		return e.cfg.QualifiedName
+	}
+	return quote(e.tbl.Name)
 }
 
 func slicesEqual(a, b []string) bool {

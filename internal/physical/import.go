@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/engine"
 	"github.com/tempestdb/tempest/internal/ingest"
 )
 
@@ -17,18 +18,43 @@ type ImportResult struct {
 	CommitTS     uint64
 }
 
-// ImportEngine ingests a table's engine into TiKV: it takes the engine's
-// commit TS from PD (once: a retry keeps it, so re-ingesting a finished
-// range writes identical versions), holds the stores in import mode, pauses
-// PD scheduling over the engine's range, and writes + ingests every range
-// not in finished, reporting newly finished ranges through progress. On
-// success the engine is removed. Import mode and the scheduler pause are
-// undone on every return path, also when ctx is cancelled.
+// ImportEngine ingests one engine of a table into TiKV: it takes the
+// engine's commit TS from PD (once: a retry keeps it, so re-ingesting a
+// finished range writes identical versions), holds the stores in import
+// mode, pauses PD scheduling over the engine's range, and writes + ingests
+// every range not in finished, reporting newly finished ranges through
+// progress. On success the engine is removed. Import mode and the
+// scheduler pause are undone on every return path, also when ctx is
+// cancelled. It waits while the disk-quota enforcer imports the same
+// engine early.
 func (p *Physical) ImportEngine(ctx context.Context, cfg *config.Config, ref EngineRef, finished []ingest.KeyRange, progress func([]ingest.KeyRange)) (ImportResult, error) {
 	eng, err := p.OpenEngine(cfg, ref)
 	if err != nil {
 		return ImportResult{}, err
 	}
+	unlock, err := eng.LockImport(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer unlock()
+	res, err := p.ingestEngine(ctx, cfg, ref, eng, finished, progress)
+	if err != nil {
+		return res, err
+	}
+	if err := p.RemoveEngine(cfg, ref); err != nil {
+		if res.Pairs == 0 {
+			return res, err
+		}
+		// The data is in TiKV; a leftover engine only costs disk until the
+		// task's cleanup.
+		p.logger.Warn("remove imported engine", zap.String("engine", EngineName(ref)), zap.Error(err))
+	}
+	return res, nil
+}
+
+// ingestEngine ingests what eng holds now; the caller holds its import
+// lock and decides what happens to the engine afterwards.
+func (p *Physical) ingestEngine(ctx context.Context, cfg *config.Config, ref EngineRef, eng *engine.Engine, finished []ingest.KeyRange, progress func([]ingest.KeyRange)) (ImportResult, error) {
 	addrs, err := PDAddrs(ctx, cfg)
 	if err != nil {
 		return ImportResult{}, err
@@ -53,12 +79,12 @@ func (p *Physical) ImportEngine(ctx context.Context, cfg *config.Config, ref Eng
 	res := ImportResult{CommitTS: eng.CommitTS()}
 	first, last, ok, err := eng.Bounds()
 	if err != nil {
-		return res, fmt.Errorf("read bounds of engine of `%s`.`%s`: %w", ref.DB, ref.Table, err)
+		return res, fmt.Errorf("read bounds of engine %s of `%s`.`%s`: %w", eng.Name(), ref.DB, ref.Table, err)
 	}
 	if !ok {
-		// Nothing to ingest (an empty table, or a retry after the engine
+		// Nothing to ingest (an empty engine, or a retry after the engine
 		// was already ingested and removed).
-		return res, p.RemoveEngine(cfg, ref)
+		return res, nil
 	}
 
 	release, err := p.acquireImportMode(ctx, cfg, addrs)
@@ -85,12 +111,7 @@ func (p *Physical) ImportEngine(ctx context.Context, cfg *config.Config, ref Eng
 	st, err := ingest.ImportEngine(ctx, eng, client, ingest.ImportOptions{Finished: finished, SkipSplit: len(finished) > 0}, progress)
 	res.Pairs, res.Bytes = st.Pairs, st.Bytes
 	if err != nil {
-		return res, fmt.Errorf("ingest `%s`.`%s`: %w", ref.DB, ref.Table, err)
-	}
-	if err := p.RemoveEngine(cfg, ref); err != nil {
-		// The data is in TiKV; a leftover engine only costs disk until the
-		// task's cleanup.
-		p.logger.Warn("remove imported engine", zap.String("engine", EngineName(ref)), zap.Error(err))
+		return res, fmt.Errorf("ingest engine %s of `%s`.`%s`: %w", eng.Name(), ref.DB, ref.Table, err)
 	}
 	return res, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,16 @@ type Physical struct {
 	mu       sync.Mutex
 	managers map[string]*engine.Manager // by sorted-kv-dir
 	modes    map[string]*modeHold       // by PD address list
+	// opened records, per open engine name, the task config and ref it
+	// was opened with: the disk-quota enforcer imports engines of any
+	// task in the directory and needs each one's cluster.
+	opened map[string]openedEngine
+
+	// quotaLoops run one disk-quota check loop per sorted-kv-dir until
+	// Close.
+	quotaCtx   context.Context
+	stopQuota  context.CancelFunc
+	quotaLoops sync.WaitGroup
 }
 
 // modeHold is one import-mode keeper shared by the imports of this process
@@ -53,12 +64,17 @@ func New(logger *zap.Logger, defaultDir string) *Physical {
 	if defaultDir == "" {
 		defaultDir = filepath.Join(os.TempDir(), "tempest-sorted-kv")
 	}
-	return &Physical{logger: logger, defaultDir: defaultDir, managers: map[string]*engine.Manager{}, modes: map[string]*modeHold{}}
+	p := &Physical{logger: logger, defaultDir: defaultDir, managers: map[string]*engine.Manager{}, modes: map[string]*modeHold{},
+		opened: map[string]openedEngine{}}
+	p.quotaCtx, p.stopQuota = context.WithCancel(context.Background())
+	return p
 }
 
 // Close closes every open engine (keeping their files) and ends any
 // import-mode keeper still held.
 func (p *Physical) Close() error {
+	p.stopQuota()
+	p.quotaLoops.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var errs []error
@@ -77,20 +93,26 @@ func (p *Physical) Close() error {
 	return errors.Join(errs...)
 }
 
-// EngineRef names a table's engine: the generation changes when the
-// workflow re-encodes the table on another node, so that a stale engine is
-// never reused.
+// EngineRef names one engine of a table: a data engine (EngineID 0…, one
+// per batch of chunks) or the index engine (IndexEngineID). The generation
+// changes when the workflow re-encodes the table on another node, so that a
+// stale engine is never reused.
 type EngineRef struct {
 	TaskID     string
 	DB, Table  string
 	Generation int
+	EngineID   int32
 }
 
 // EngineName is the directory name of an engine: readable, file-system safe
-// and unique per (task, table, generation).
+// and unique per (task, table, generation, engine ID).
 func EngineName(ref EngineRef) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d", ref.TaskID, ref.DB, ref.Table, ref.Generation)))
-	return taskPrefix(ref.TaskID) + safeName(ref.DB+"."+ref.Table) + "-" + hex.EncodeToString(h[:6])
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d", ref.TaskID, ref.DB, ref.Table, ref.Generation, ref.EngineID)))
+	kind := "-i-"
+	if ref.EngineID != IndexEngineID {
+		kind = "-d" + strconv.Itoa(int(ref.EngineID)) + "-"
+	}
+	return taskPrefix(ref.TaskID) + safeName(ref.DB+"."+ref.Table) + kind + hex.EncodeToString(h[:6])
 }
 
 // taskPrefix starts the names of every engine of a task, so that a task's
@@ -136,29 +158,38 @@ func (p *Physical) manager(cfg *config.Config) (*engine.Manager, error) {
 		return nil, err
 	}
 	p.managers[dir] = m
+	p.startQuotaLoop(m, time.Duration(cfg.Cron.CheckDiskQuota))
 	return m, nil
 }
 
-// OpenEngine opens (or creates) a table's engine on this worker.
+// OpenEngine opens (or creates) one engine of a table on this worker.
 func (p *Physical) OpenEngine(cfg *config.Config, ref EngineRef) (*engine.Engine, error) {
 	m, err := p.manager(cfg)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := m.Open(EngineName(ref))
+	name := EngineName(ref)
+	eng, err := m.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("open engine of `%s`.`%s`: %w", ref.DB, ref.Table, err)
 	}
+	p.mu.Lock()
+	p.opened[name] = openedEngine{cfg: cfg, ref: ref, dir: m.Dir()}
+	p.mu.Unlock()
 	return eng, nil
 }
 
-// RemoveEngine closes a table's engine and deletes its files.
+// RemoveEngine closes one engine of a table and deletes its files.
 func (p *Physical) RemoveEngine(cfg *config.Config, ref EngineRef) error {
 	m, err := p.manager(cfg)
 	if err != nil {
 		return err
 	}
-	if err := m.Cleanup(EngineName(ref)); err != nil {
+	name := EngineName(ref)
+	p.mu.Lock()
+	delete(p.opened, name)
+	p.mu.Unlock()
+	if err := m.Cleanup(name); err != nil {
 		return fmt.Errorf("remove engine of `%s`.`%s`: %w", ref.DB, ref.Table, err)
 	}
 	return nil
@@ -179,6 +210,9 @@ func (p *Physical) RemoveTaskEngines(cfg *config.Config, taskID string) error {
 	var errs []error
 	for _, e := range entries {
 		if e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+			p.mu.Lock()
+			delete(p.opened, e.Name())
+			p.mu.Unlock()
 			errs = append(errs, m.Cleanup(e.Name()))
 		}
 	}

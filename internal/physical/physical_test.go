@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/tempestdb/tempest/internal/config"
+	"github.com/tempestdb/tempest/internal/engine"
 	"github.com/tempestdb/tempest/internal/ingest"
 	"github.com/tempestdb/tempest/internal/kv"
 	"github.com/tempestdb/tempest/internal/parser"
@@ -364,5 +367,161 @@ func TestRebaseHonoursAutoIncrementOption(t *testing.T) {
 	e.exec(t, "INSERT INTO p.s (a) VALUES ('f')")
 	if got := e.queryString(t, "SELECT b > 80000 AND _tidb_rowid > 80000 FROM p.s WHERE a = 'f'"); got != "1" {
 		t.Errorf("ids after rebase not above the AUTO_INCREMENT option: %s", got)
+	}
+}
+
+// encodeChunkSplit encodes rows [from, to) of the test table as one chunk
+// of data engine dataEngine: record KVs into it, index KVs into the
+// table's index engine.
+func (e *testEnv) encodeChunkSplit(t *testing.T, ref EngineRef, dataEngine int32, from, to int) ChunkResult {
+	t.Helper()
+	ctx := context.Background()
+	tbl, err := TableInfo(ctx, e.cfg, ref.DB, ref.Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, index, err := e.phys.OpenChunkEngines(e.cfg, ref, dataEngine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewChunkEncoder(data, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0), AutoRandomSeed: int64(from),
+		BatchBytes: 512, IndexEngine: index})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []string{"name", "age", "city"}
+	for i := from; i < to; i++ {
+		row := parser.Row{RowID: int64(i + 1), Fields: []parser.Field{
+			strField(fmt.Sprintf("name-%05d", i)), numField(i % 90), strField([]string{"Oslo", "Lima", "Pune"}[i%3]),
+		}}
+		full, err := enc.Append(cols, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full {
+			if _, _, err := enc.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, err := enc.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// engineKinds counts an engine's keys by kind.
+func engineKinds(t *testing.T, e *testEnv, ref EngineRef) map[kv.KeyKind]int {
+	t.Helper()
+	eng, err := e.phys.OpenEngine(e.cfg, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := eng.Iterate(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	n := map[kv.KeyKind]int{}
+	for ok := it.First(); ok; ok = it.Next() {
+		n[kv.ClassifyKey(it.Key())]++
+	}
+	return n
+}
+
+// TestDataAndIndexEnginesWithDiskQuota encodes a table as Lightning lays
+// it out — two data engines (record KVs) and one index engine — lets the
+// disk-quota check ingest the largest engine (the index engine) early and
+// empty it, re-encodes one chunk as a retried attempt would, imports the
+// engines and checks the table against ADMIN CHECKSUM.
+func TestDataAndIndexEnginesWithDiskQuota(t *testing.T) {
+	env := startEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env.exec(t, "CREATE DATABASE p")
+	env.exec(t, testDDL)
+	ref := EngineRef{TaskID: "task-q", DB: "p", Table: "t"}
+	a := env.encodeChunkSplit(t, ref, 0, 0, 600)
+	b := env.encodeChunkSplit(t, ref, 1, 600, 1000)
+
+	data0, data1, index := ref, ref, ref
+	data1.EngineID, index.EngineID = 1, IndexEngineID
+	for _, c := range []struct {
+		ref  EngineRef
+		want map[kv.KeyKind]int
+	}{
+		{data0, map[kv.KeyKind]int{kv.KeyRecord: 600}},
+		{data1, map[kv.KeyKind]int{kv.KeyRecord: 400}},
+		{index, map[kv.KeyKind]int{kv.KeyIndex: 3000}},
+	} {
+		if got := engineKinds(t, env, c.ref); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Fatalf("engine %d holds %v, want %v", c.ref.EngineID, got, c.want)
+		}
+	}
+
+	// Just over the quota: only the largest engine is imported early.
+	dir := env.phys.SortedKVDir(env.cfg)
+	total, err := engine.DirSize(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.cfg.TikvImporter.DiskQuota = config.ByteSize(total - 1)
+	imported, err := env.phys.EnforceDiskQuota(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imported) != 1 || imported[0] != EngineName(index) {
+		t.Fatalf("imported early %v, want the index engine %s", imported, EngineName(index))
+	}
+	if got := engineKinds(t, env, index); len(got) != 0 {
+		t.Fatalf("index engine holds %v after its early import", got)
+	}
+	// TiKV now holds the index KVs, and no record yet.
+	tbl, err := TableInfo(ctx, env.cfg, "p", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onTiKV := map[kv.KeyKind]int{}
+	if err := env.cl.Scan(ctx, kv.AppendTablePrefix(nil, tbl.ID), kv.AppendTablePrefix(nil, tbl.ID+1), func(k, _ []byte) error {
+		onTiKV[kv.ClassifyKey(k)]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[kv.KeyKind]int{kv.KeyIndex: 3000}; fmt.Sprint(onTiKV) != fmt.Sprint(want) {
+		t.Fatalf("after the early import TiKV holds %v, want %v", onTiKV, want)
+	}
+	if rules := env.cl.PDState().LabelRules; len(rules) != 0 {
+		t.Errorf("PD label rules left after the early import: %v", rules)
+	}
+	env.cfg.TikvImporter.DiskQuota = config.ByteSize(math.MaxInt64)
+
+	// A retried attempt of chunk b writes its pairs again, index KVs
+	// included, into the emptied index engine.
+	if b2 := env.encodeChunkSplit(t, ref, 1, 600, 1000); b2 != b {
+		t.Fatalf("re-encoding changed the chunk result: %+v vs %+v", b2, b)
+	}
+	for _, r := range []EngineRef{data0, data1, index} {
+		if _, err := env.phys.ImportEngine(ctx, env.cfg, r, nil, nil); err != nil {
+			t.Fatalf("import engine %d: %v", r.EngineID, err)
+		}
+	}
+	var sum TableSummary
+	for _, r := range []ChunkResult{a, b} {
+		sum.Checksum.Add(r.Checksum)
+		sum.MaxIDs.AutoIncrement = max(sum.MaxIDs.AutoIncrement, r.MaxIDs.AutoIncrement)
+	}
+	if sum.Checksum.KVs() != 4000 {
+		t.Fatalf("chunk checksums count %d KVs, want 4000", sum.Checksum.KVs())
+	}
+	if err := PostProcess(ctx, env.db, env.cfg, "p", "t", sum, env.logger); err != nil {
+		t.Fatalf("post-process (ADMIN CHECKSUM against the chunks' sum): %v", err)
+	}
+	if got := env.queryString(t, "SELECT COUNT(*) FROM p.t USE INDEX (uname)"); got != "1000" {
+		t.Fatalf("count via uname = %s, want 1000", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("engines left in %s after import: %d", dir, len(entries))
 	}
 }

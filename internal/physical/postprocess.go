@@ -16,6 +16,7 @@ import (
 
 // ChecksumMismatchError is a remote checksum that differs from the local
 // one: the ingested table is not what was encoded. Retrying cannot help.
+// Local includes the base checksum of rows the table held before.
 type ChecksumMismatchError struct {
 	Table         string
 	Remote, Local kv.Checksum
@@ -27,10 +28,12 @@ func (e *ChecksumMismatchError) Error() string {
 }
 
 // TableSummary is what the chunks of a table produced, summed by the
-// workflow over completed chunk activities.
+// workflow over completed chunk activities, plus the checksum of the rows
+// the table held before the import (TableBase.Checksum).
 type TableSummary struct {
-	Checksum kv.Checksum
-	MaxIDs   kv.MaxIDs
+	Checksum     kv.Checksum
+	MaxIDs       kv.MaxIDs
+	BaseChecksum kv.Checksum
 }
 
 // PostProcess finishes an imported table in Lightning's order (§1.8, spec
@@ -51,7 +54,10 @@ func PostProcess(ctx context.Context, db *sql.DB, cfg *config.Config, dbName, ta
 		return err
 	}
 	if level := cfg.PostRestore.Checksum; level != config.OpLevelOff {
-		err := VerifyChecksum(ctx, db, qualified, sum.Checksum)
+		// The table holds its earlier rows plus what was ingested.
+		want := sum.BaseChecksum
+		want.Add(sum.Checksum)
+		err := VerifyChecksum(ctx, db, qualified, want)
 		switch {
 		case err == nil:
 			logger.Info("checksum pass", zap.String("table", qualified), zap.Uint64("kvs", sum.Checksum.KVs()))
@@ -75,16 +81,24 @@ func PostProcess(ctx context.Context, db *sql.DB, cfg *config.Config, dbName, ta
 // VerifyChecksum runs ADMIN CHECKSUM TABLE and compares all three numbers
 // with local; a difference is a *ChecksumMismatchError naming both.
 func VerifyChecksum(ctx context.Context, db *sql.DB, qualified string, local kv.Checksum) error {
-	var dbName, tblName string
-	var sum, kvs, bytes uint64
-	if err := db.QueryRowContext(ctx, "ADMIN CHECKSUM TABLE "+qualified).Scan(&dbName, &tblName, &sum, &kvs, &bytes); err != nil {
-		return fmt.Errorf("admin checksum table %s: %w", qualified, err)
+	remote, err := AdminChecksum(ctx, db, qualified)
+	if err != nil {
+		return err
 	}
-	remote := kv.MakeChecksum(sum, kvs, bytes)
 	if remote != local {
 		return &ChecksumMismatchError{Table: qualified, Remote: remote, Local: local}
 	}
 	return nil
+}
+
+// AdminChecksum is ADMIN CHECKSUM TABLE of a qualified table.
+func AdminChecksum(ctx context.Context, db *sql.DB, qualified string) (kv.Checksum, error) {
+	var dbName, tblName string
+	var sum, kvs, bytes uint64
+	if err := db.QueryRowContext(ctx, "ADMIN CHECKSUM TABLE "+qualified).Scan(&dbName, &tblName, &sum, &kvs, &bytes); err != nil {
+		return kv.Checksum{}, fmt.Errorf("admin checksum table %s: %w", qualified, err)
+	}
+	return kv.MakeChecksum(sum, kvs, bytes), nil
 }
 
 // rebaseAutoIDs moves the table's allocators past the IDs the import used,

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pingcap/kvproto/pkg/import_sstpb"
@@ -54,6 +55,9 @@ type Cluster struct {
 	table   *regionTable
 	faults  *Faults
 	started time.Time
+	// ingestHook runs after each successful non-empty (Multi)Ingest; see
+	// OnIngest.
+	ingestHook atomic.Pointer[func()]
 
 	stores    []*store
 	storeByID map[uint64]*store
@@ -450,6 +454,19 @@ func (c *Cluster) Corrupt(raw, newValue []byte) error {
 		return fmt.Errorf("sandbox: corrupt: key %x not found", raw)
 	}
 	return nil
+}
+
+// OnIngest makes fn run after every successful non-empty Ingest or
+// MultiIngest, before the RPC answers; nil removes it. fn runs with no
+// sandbox lock held, so it may call Scan and Corrupt: checksum-mismatch tests
+// use it to damage ingested data between the ingest and the importer's
+// ADMIN CHECKSUM.
+func (c *Cluster) OnIngest(fn func()) {
+	if fn == nil {
+		c.ingestHook.Store(nil)
+		return
+	}
+	c.ingestHook.Store(&fn)
 }
 
 // StoreStats are one store's counters.

@@ -16,8 +16,12 @@
 //     for start keys and +inf for end keys. The table is persisted as JSON
 //     under DataDir after every change.
 //   - store (store.go): one Pebble DB per TiKV store. Visible data is keyed
-//     by raw TiDB key with the commit TS prefixed to the value; written but
-//     not yet ingested SSTs are staged in the same DB under their UUID.
+//     by raw TiDB key with the commit TS prefixed to the value. As in TiKV,
+//     a Write stream becomes an SST file under the store's import
+//     directory while it arrives, and Ingest links that file into the LSM
+//     (pebble.DB.Ingest, RocksDB's IngestExternalFile in TiKV): region
+//     SSTs do not overlap, so they land in the bottom level and imported
+//     data is never rewritten by memtable flushes or compactions.
 //   - pdServer (pd.go) and pdHTTP (pdhttp.go): PD's gRPC subset (members,
 //     cluster info, TSO stream, stores, region lookups and scans, scatter,
 //     operators, split, GC safe points) and the scheduler/label-rule HTTP
@@ -37,7 +41,9 @@
 //     raftstore's order: region exists, store matches the context's peer,
 //     this store leads the region, epoch matches.
 //   - Write accepts pairs regardless of region state (as TiKV does) but
-//     rejects pairs outside the meta's inclusive encoded range. It answers
+//     rejects pairs outside the meta's inclusive encoded range and pairs
+//     not in strictly ascending key order (TiKV's SST writer refuses
+//     those too). It answers
 //     with TiKV's metas: a "default" CF meta if any value exceeds 255
 //     bytes, then a "write" CF meta, both carrying the client UUID.
 //   - Ingest/MultiIngest run the raftstore checks above, then check each
@@ -75,7 +81,8 @@
 // StartKV/Stop, PDAddress, StoreAddresses; Scan, Get, Put, Delete over raw
 // TiDB keys (Put/Delete bypass the import path, for logical SQL writes of
 // the TiDB front); Regions, RegionByRawKey, RegionByID, TransferLeader;
-// Corrupt for checksum-mismatch tests; Stats, StoresInImportMode, PDState.
+// Corrupt and the OnIngest hook for checksum-mismatch tests; Stats,
+// StoresInImportMode, PDState.
 // Stores never leave import mode on their own (TiKV would after
 // import-mode-timeout): a store still in import mode after an import is a
 // bug in the importer that tests should see.

@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/pingcap/kvproto/pkg/import_sstpb"
 	"go.uber.org/zap"
@@ -16,33 +21,45 @@ import (
 
 // Pebble key prefixes of a store's DB.
 //
-//	'd' rawKey                    -> BE64(commitTS) value      visible data
-//	's' len(uuid) uuid rawKey     -> op BE64(commitTS) value   staged (written, not ingested)
+//	'd' rawKey -> BE64(commitTS) value   visible data
+//	's' ...                              staged pairs of the old staging scheme
+//	                                     (only ever deleted, on open)
 //
 // Visible data is keyed by the raw TiDB key: TiKV would store
 // 'z'+EncodeBytes(key)+^ts in RocksDB, but the sandbox only has to return
-// what was ingested, and raw keys keep Scan trivial. Staged pairs live in the
-// same DB (instead of memory) so a large import does not have to fit in RAM.
+// what was ingested, and raw keys keep Scan trivial.
+//
+// A Write stream is turned into an SST file under the store's import
+// directory as it arrives, and Ingest hands that file to Pebble's ingestion
+// (pebble.DB.Ingest), which links it into the LSM — what TiKV's import
+// service does with RocksDB's IngestExternalFile. Region SSTs do not overlap
+// each other, so they land in the bottom level: nothing is rewritten by
+// flushes or compactions, and the staged data never passes through a
+// memtable or the WAL.
 const (
 	prefixData   = 'd'
 	prefixStaged = 's'
 )
 
-const (
-	opPut    byte = 0
-	opDelete byte = 1
-)
+// importDirName is the directory, inside a store's DB directory, holding
+// written but not yet ingested SST files (TiKV's <data-dir>/import).
+// Pebble ignores names it does not own, and ingestion hard-links from the
+// same file system.
+const importDirName = "import"
 
 // shortValueLen mirrors TiKV: values up to this size are inlined in the
 // write CF; longer values also produce a default-CF SST.
 const shortValueLen = 255
 
-// stagedSST is what a completed Write stream left on a store.
+// stagedSST is what completed Write streams left on a store for one UUID.
 type stagedSST struct {
 	meta       *import_sstpb.SSTMeta
 	kvs        uint64
 	bytes      uint64
 	hasDefault bool
+	// files are the SST files of the streams, in arrival order; a second
+	// stream with the same UUID adds a file whose pairs win over the first.
+	files []string
 }
 
 // store is one sandbox TiKV: a Pebble DB plus import-mode state. It knows
@@ -51,6 +68,11 @@ type store struct {
 	id  uint64
 	db  *pebble.DB
 	log *zap.Logger
+	fs  vfs.FS
+	// importDir holds the SST files of finished and in-flight Write streams.
+	importDir string
+	sstOpts   sstable.WriterOptions
+	fileSeq   atomic.Uint64
 
 	mu       sync.Mutex
 	mode     import_sstpb.SwitchMode
@@ -60,6 +82,10 @@ type store struct {
 	// expiry); TiKV only uses them to shape compactions, the sandbox
 	// records them so tests can check they are removed.
 	forceRanges map[string]time.Time
+	// ingestMu serializes ingests on this store, so a retried MultiIngest
+	// racing its first attempt finds the UUID either staged or ingested,
+	// never half-way (TiKV serializes them per region through raft).
+	ingestMu sync.Mutex
 
 	writes      atomic.Int64
 	writtenKVs  atomic.Int64
@@ -89,13 +115,28 @@ func openStore(id uint64, dataDir string, log *zap.Logger) (*store, error) {
 	} else {
 		dir = DataDirFor(dataDir, id)
 	}
+	// Defaults first: the SST writer options below must match the DB's.
+	opts.EnsureDefaults()
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: open store %d: %w", id, err)
 	}
-	s := &store{id: id, db: db, log: log, staged: map[string]*stagedSST{}, ingested: map[string]bool{}, forceRanges: map[string]time.Time{}}
+	s := &store{
+		id: id, db: db, log: log, fs: opts.FS, importDir: opts.FS.PathJoin(dir, importDirName),
+		sstOpts: opts.MakeWriterOptions(6, db.TableFormat()),
+		staged:  map[string]*stagedSST{}, ingested: map[string]bool{}, forceRanges: map[string]time.Time{},
+	}
 	// Staged SSTs do not survive a restart (their bookkeeping is in memory),
-	// so drop any leftovers.
+	// so drop any leftovers, including pairs staged in the DB by the
+	// previous scheme.
+	if err := s.fs.RemoveAll(s.importDir); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sandbox: store %d: clear %s: %w", id, s.importDir, err)
+	}
+	if err := s.fs.MkdirAll(s.importDir, 0o755); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sandbox: store %d: create %s: %w", id, s.importDir, err)
+	}
 	if err := db.DeleteRange([]byte{prefixStaged}, []byte{prefixStaged + 1}, pebble.NoSync); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sandbox: store %d: clear staged data: %w", id, err)
@@ -158,93 +199,116 @@ func dataKey(raw []byte) []byte {
 	return append([]byte{prefixData}, raw...)
 }
 
-func stagedPrefix(uuid []byte) []byte {
-	k := make([]byte, 0, 2+len(uuid))
-	k = append(k, prefixStaged, byte(len(uuid)))
-	return append(k, uuid...)
-}
+// errUnsorted is a Write whose pairs are not in strictly ascending key
+// order; TiKV's SST writer refuses those too.
+var errUnsorted = errors.New("keys must be written in strictly ascending order")
 
-// prefixEnd returns the smallest key greater than every key with prefix p.
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] != 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
-
-// sstWriter accumulates one Write stream's pairs into the staging area.
+// sstWriter turns one Write stream into an SST file of visible-data keys.
 type sstWriter struct {
 	s          *store
 	uuid       []byte
+	path       string
+	w          *sstable.Writer // nil until the first pair
 	kvs        uint64
 	bytes      uint64
 	hasDefault bool
+	// key, last and val are reused buffers: the SST writer copies what it
+	// keeps.
+	key, last, val []byte
 }
 
 func (s *store) newWriter(uuid []byte) *sstWriter {
 	return &sstWriter{s: s, uuid: uuid}
 }
 
+func (w *sstWriter) open() error {
+	name := fmt.Sprintf("%s-%d.sst", hex.EncodeToString(w.uuid), w.s.fileSeq.Add(1))
+	w.path = w.s.fs.PathJoin(w.s.importDir, name)
+	f, err := w.s.fs.Create(w.path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return fmt.Errorf("sandbox: store %d: create %s: %w", w.s.id, w.path, err)
+	}
+	w.w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), w.s.sstOpts)
+	return nil
+}
+
+// add appends one batch. Keys must ascend strictly across the whole stream.
 func (w *sstWriter) add(commitTS uint64, pairs []*import_sstpb.Pair) error {
-	b := w.s.db.NewBatch()
-	defer b.Close()
-	prefix := stagedPrefix(w.uuid)
-	for _, p := range pairs {
-		op := opPut
-		if p.GetOp() == import_sstpb.Pair_Delete {
-			op = opDelete
-		}
-		v := make([]byte, 0, 9+len(p.GetValue()))
-		v = append(v, op)
-		v = binary.BigEndian.AppendUint64(v, commitTS)
-		v = append(v, p.GetValue()...)
-		k := append(append([]byte(nil), prefix...), p.GetKey()...)
-		if err := b.Set(k, v, nil); err != nil {
-			return fmt.Errorf("sandbox: stage pair: %w", err)
-		}
-		w.kvs++
-		w.bytes += uint64(len(p.GetKey()) + len(p.GetValue()))
-		if op == opPut && len(p.GetValue()) > shortValueLen {
-			w.hasDefault = true
+	if len(pairs) == 0 {
+		return nil
+	}
+	if w.w == nil {
+		if err := w.open(); err != nil {
+			return err
 		}
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
-		return fmt.Errorf("sandbox: stage batch: %w", err)
+	for _, p := range pairs {
+		w.key = append(append(w.key[:0], prefixData), p.GetKey()...)
+		if w.kvs > 0 && bytes.Compare(w.key, w.last) <= 0 {
+			return fmt.Errorf("%w: key %x after %x", errUnsorted, p.GetKey(), w.last[1:])
+		}
+		var err error
+		if p.GetOp() == import_sstpb.Pair_Delete {
+			err = w.w.Delete(w.key)
+		} else {
+			w.val = binary.BigEndian.AppendUint64(w.val[:0], commitTS)
+			w.val = append(w.val, p.GetValue()...)
+			err = w.w.Set(w.key, w.val)
+			if len(p.GetValue()) > shortValueLen {
+				w.hasDefault = true
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("sandbox: store %d: write %s: %w", w.s.id, w.path, err)
+		}
+		w.last = append(w.last[:0], w.key...)
+		w.kvs++
+		w.bytes += uint64(len(p.GetKey()) + len(p.GetValue()))
 	}
 	return nil
 }
 
-// abort discards what the writer staged (a broken stream never produces an
+// abort discards what the writer wrote (a broken stream never produces an
 // SST on a real TiKV either).
 func (w *sstWriter) abort() {
-	p := stagedPrefix(w.uuid)
-	if err := w.s.db.DeleteRange(p, prefixEnd(p), pebble.NoSync); err != nil {
-		w.s.log.Warn("sandbox: discard staged data", zap.Uint64("store", w.s.id), zap.Error(err))
+	if w.w == nil {
+		return
+	}
+	_ = w.w.Close()
+	w.w = nil
+	if err := w.s.fs.Remove(w.path); err != nil {
+		w.s.log.Warn("sandbox: discard staged SST", zap.Uint64("store", w.s.id), zap.String("file", w.path), zap.Error(err))
 	}
 }
 
-// finish registers the staged SST and returns the metas TiKV would return:
-// a default-CF meta first if any long value was written, then a write-CF
-// meta, both copies of the client meta sharing its UUID. No pairs, no metas.
-func (w *sstWriter) finish(meta *import_sstpb.SSTMeta) []*import_sstpb.SSTMeta {
+// finish completes the SST, registers it and returns the metas TiKV would
+// return: a default-CF meta first if any long value was written, then a
+// write-CF meta, both copies of the client meta sharing its UUID. No pairs,
+// no metas.
+func (w *sstWriter) finish(meta *import_sstpb.SSTMeta) ([]*import_sstpb.SSTMeta, error) {
+	if w.w != nil {
+		err := w.w.Close() // syncs the file
+		w.w = nil
+		if err != nil {
+			_ = w.s.fs.Remove(w.path)
+			return nil, fmt.Errorf("sandbox: store %d: finish %s: %w", w.s.id, w.path, err)
+		}
+	}
 	w.s.writes.Add(1)
 	w.s.writtenKVs.Add(int64(w.kvs))
 	if w.kvs == 0 {
-		return nil
+		return nil, nil
 	}
 	w.s.mu.Lock()
 	old := w.s.staged[string(w.uuid)]
-	st := &stagedSST{meta: meta, kvs: w.kvs, bytes: w.bytes, hasDefault: w.hasDefault}
+	st := &stagedSST{meta: meta, kvs: w.kvs, bytes: w.bytes, hasDefault: w.hasDefault, files: []string{w.path}}
 	if old != nil {
-		// A second stream with the same UUID appends to the same staging
-		// area; keep the totals consistent.
+		// A second stream with the same UUID adds to the same SST; keep the
+		// totals consistent.
 		st.kvs += old.kvs
 		st.bytes += old.bytes
 		st.hasDefault = st.hasDefault || old.hasDefault
+		st.files = append(old.files, w.path)
 	}
 	w.s.staged[string(w.uuid)] = st
 	w.s.mu.Unlock()
@@ -261,7 +325,7 @@ func (w *sstWriter) finish(meta *import_sstpb.SSTMeta) []*import_sstpb.SSTMeta {
 	if st.hasDefault {
 		metas = append(metas, mk("default"))
 	}
-	return append(metas, mk("write"))
+	return append(metas, mk("write")), nil
 }
 
 // hasStaged reports whether uuid was written (and not yet ingested) on this
@@ -278,62 +342,40 @@ func (s *store) hasStaged(uuid []byte) (st stagedSST, staged, ingested bool) {
 
 var errNotStaged = errors.New("sst not found")
 
-// ingest makes the staged pairs of uuid visible. Ingesting an
-// already-ingested UUID is a no-op so that a retried ingest whose first
-// attempt succeeded (but whose response was lost) does not fail.
-func (s *store) ingest(uuid []byte) error {
+// ingest makes the SST(s) of uuid visible by ingesting the files into
+// Pebble. Ingesting an already-ingested UUID is a no-op so that a retried
+// ingest whose first attempt succeeded (but whose response was lost) does
+// not fail.
+func (s *store) ingest(ctx context.Context, uuid []byte) error {
+	s.ingestMu.Lock()
+	defer s.ingestMu.Unlock()
 	s.mu.Lock()
-	_, ok := s.staged[string(uuid)]
+	st := s.staged[string(uuid)]
 	done := s.ingested[string(uuid)]
 	s.mu.Unlock()
 	if done {
 		return nil
 	}
-	if !ok {
+	if st == nil {
 		return errNotStaged
 	}
-	prefix := stagedPrefix(uuid)
-	end := prefixEnd(prefix)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: end})
-	if err != nil {
-		return fmt.Errorf("sandbox: store %d: %w", s.id, err)
-	}
-	b := s.db.NewBatch()
-	defer b.Close()
-	var n int64
-	for it.First(); it.Valid(); it.Next() {
-		raw := it.Key()[len(prefix):]
-		v := it.Value()
-		if len(v) < 9 {
-			_ = it.Close()
-			return fmt.Errorf("sandbox: store %d: malformed staged value", s.id)
+	// One file per call: files of repeated streams may overlap, which one
+	// Ingest call refuses, and later ones must win.
+	for len(st.files) > 0 {
+		if err := s.db.Ingest(ctx, st.files[:1]); err != nil {
+			return fmt.Errorf("sandbox: store %d: ingest %s: %w", s.id, st.files[0], err)
 		}
-		if v[0] == opDelete {
-			err = b.Delete(dataKey(raw), nil)
-		} else {
-			err = b.Set(dataKey(raw), v[1:], nil)
-		}
-		if err != nil {
-			_ = it.Close()
-			return fmt.Errorf("sandbox: store %d: %w", s.id, err)
-		}
-		n++
-	}
-	if err := it.Close(); err != nil {
-		return fmt.Errorf("sandbox: store %d: %w", s.id, err)
-	}
-	if err := b.DeleteRange(prefix, end, nil); err != nil {
-		return fmt.Errorf("sandbox: store %d: %w", s.id, err)
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("sandbox: store %d: ingest: %w", s.id, err)
+		// Pebble removed the file (it is linked into the DB now).
+		s.mu.Lock()
+		st.files = st.files[1:]
+		s.mu.Unlock()
 	}
 	s.mu.Lock()
 	delete(s.staged, string(uuid))
 	s.ingested[string(uuid)] = true
 	s.mu.Unlock()
 	s.ingests.Add(1)
-	s.ingestedKVs.Add(n)
+	s.ingestedKVs.Add(int64(st.kvs))
 	return nil
 }
 

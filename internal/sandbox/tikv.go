@@ -299,24 +299,36 @@ func (s *importServer) Write(stream import_sstpb.ImportSST_WriteServer) error {
 			return errDropped(RPCWrite, s.st.id)
 		}
 		batches++
-		for _, p := range b.GetPairs() {
-			if lo == nil && hi == nil {
-				break
+		// Keys ascend strictly through the stream (the writer enforces it)
+		// and EncodeBytes keeps their order, so the stream's first key and
+		// each batch's last key bound every pair against the meta range.
+		if pairs := b.GetPairs(); len(pairs) > 0 && (lo != nil || hi != nil) {
+			check := []*import_sstpb.Pair{pairs[len(pairs)-1]}
+			if w.kvs == 0 {
+				check = append(check, pairs[0])
 			}
-			ek := codec.EncodeBytes(nil, p.GetKey())
-			if bytes.Compare(ek, lo) < 0 || (len(hi) > 0 && bytes.Compare(ek, hi) > 0) {
-				w.abort()
-				return stream.SendAndClose(&import_sstpb.WriteResponse{Error: &import_sstpb.Error{
-					Message: fmt.Sprintf("sandbox: key %x outside the SST meta range [%x, %x]", p.GetKey(), lo, hi),
-				}})
+			for _, p := range check {
+				ek := codec.EncodeBytes(nil, p.GetKey())
+				if bytes.Compare(ek, lo) < 0 || (len(hi) > 0 && bytes.Compare(ek, hi) > 0) {
+					w.abort()
+					return stream.SendAndClose(&import_sstpb.WriteResponse{Error: &import_sstpb.Error{
+						Message: fmt.Sprintf("sandbox: key %x outside the SST meta range [%x, %x]", p.GetKey(), lo, hi),
+					}})
+				}
 			}
 		}
 		if err := w.add(b.GetCommitTs(), b.GetPairs()); err != nil {
 			w.abort()
+			if errors.Is(err, errUnsorted) {
+				return stream.SendAndClose(&import_sstpb.WriteResponse{Error: &import_sstpb.Error{Message: "sandbox: " + err.Error()}})
+			}
 			return status.Errorf(codes.Internal, "%v", err)
 		}
 	}
-	metas := w.finish(meta)
+	metas, err := w.finish(meta)
+	if err != nil {
+		return status.Errorf(codes.Internal, "%v", err)
+	}
 	return stream.SendAndClose(&import_sstpb.WriteResponse{Metas: metas})
 }
 
@@ -343,9 +355,14 @@ func (s *importServer) ingest(ctx context.Context, rctx *kvrpcpb.Context, ssts [
 	if len(ssts) == 0 {
 		return &import_sstpb.IngestResponse{}, nil
 	}
-	rerr, err := s.c.ingest(s.st.id, rctx, ssts)
+	rerr, err := s.c.ingest(ctx, s.st.id, rctx, ssts)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "%v", err)
+	}
+	if rerr == nil {
+		if hook := s.c.ingestHook.Load(); hook != nil {
+			(*hook)()
+		}
 	}
 	return &import_sstpb.IngestResponse{Error: rerr}, nil
 }
@@ -354,7 +371,7 @@ func (s *importServer) ingest(ctx context.Context, rctx *kvrpcpb.Context, ssts [
 // every peer's store. The region table's read lock is held throughout so a
 // split cannot slip in between the epoch check and the apply, which is the
 // ordering raft gives a real cluster.
-func (c *Cluster) ingest(storeID uint64, rctx *kvrpcpb.Context, ssts []*import_sstpb.SSTMeta) (*errorpb.Error, error) {
+func (c *Cluster) ingest(ctx context.Context, storeID uint64, rctx *kvrpcpb.Context, ssts []*import_sstpb.SSTMeta) (*errorpb.Error, error) {
 	c.table.mu.RLock()
 	defer c.table.mu.RUnlock()
 	var r *regionState
@@ -409,7 +426,7 @@ func (c *Cluster) ingest(storeID uint64, rctx *kvrpcpb.Context, ssts []*import_s
 	}
 	for _, m := range ssts {
 		for _, p := range r.Peers {
-			if err := c.storeByID[p.StoreID].ingest(m.GetUuid()); err != nil {
+			if err := c.storeByID[p.StoreID].ingest(ctx, m.GetUuid()); err != nil {
 				return nil, err
 			}
 		}

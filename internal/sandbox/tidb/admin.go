@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	tparser "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -31,6 +32,18 @@ func (e *executor) admin(ctx context.Context, s *ast.AdminStmt) (*sqltypes.Resul
 			r.Rows = append(r.Rows, one.Rows...)
 		}
 		return r, true, nil
+	case ast.AdminShowNextRowID:
+		// The older spelling of SHOW TABLE t NEXT_ROW_ID; same answer.
+		if len(s.Tables) != 1 {
+			return nil, true, fmt.Errorf("ADMIN SHOW NEXT_ROW_ID takes one table")
+		}
+		t := s.Tables[0]
+		snap, err := e.srv.b.cat.table(e.dbOf(t), t.Name.O)
+		if err != nil {
+			return nil, true, err
+		}
+		r, err := nextRowIDResult(e.dbOf(t), t.Name.O, snap)
+		return r, true, err
 	case ast.AdminCheckTable, ast.AdminCheckIndex:
 		for _, t := range s.Tables {
 			snap, err := e.srv.b.cat.table(e.dbOf(t), t.Name.O)
@@ -200,4 +213,88 @@ func showCreateTable(snap tableSnapshot) (string, error) {
 		sb.WriteString("\n" + s)
 	}
 	return sb.String(), nil
+}
+
+// nextRowIDResult is SHOW TABLE t NEXT_ROW_ID: one row per allocator the
+// table has, in TiDB's order (row ID, separate AUTO_INCREMENT, AUTO_RANDOM),
+// each with the allocator's next global ID: the persisted base plus one.
+// Like TiDB it is the base stored in the catalog, not the next value of a
+// front's in-memory cache, so after INSERTs it sits at the end of the
+// reserved batch (30001 after the first insert), and after a physical
+// import it is whatever the importer rebased to. db and tbl are echoed as
+// the statement spelled them, as TiDB does.
+func nextRowIDResult(db, tbl string, snap tableSnapshot) (*sqltypes.Result, error) {
+	info := snap.Info
+	var autoInc *kv.ColumnInfo
+	for _, c := range info.Columns {
+		if c.IsAutoIncrement() {
+			autoInc = c
+			break
+		}
+	}
+	sepAutoInc, err := autoIDCacheIsOne(snap)
+	if err != nil {
+		return nil, err
+	}
+	// The column TiDB names for the row-ID and AUTO_INCREMENT allocators:
+	// the auto-increment handle column of an int-handle table, else the
+	// hidden _tidb_rowid.
+	idCol := kv.ExtraHandleName
+	if info.PKIsHandle {
+		idCol = ""
+		if autoInc != nil {
+			idCol = autoInc.Name
+		}
+	}
+	r := &sqltypes.Result{Fields: []*querypb.Field{
+		{Name: "DB_NAME", Type: sqltypes.VarChar, Charset: 255},
+		{Name: "TABLE_NAME", Type: sqltypes.VarChar, Charset: 255},
+		{Name: "COLUMN_NAME", Type: sqltypes.VarChar, Charset: 255},
+		{Name: "NEXT_GLOBAL_ROW_ID", Type: sqltypes.Int64, Charset: 63},
+		{Name: "ID_TYPE", Type: sqltypes.VarChar, Charset: 255},
+	}}
+	add := func(col string, next int64, typ string) {
+		r.Rows = append(r.Rows, []sqltypes.Value{
+			sqltypes.NewVarChar(db), sqltypes.NewVarChar(tbl), sqltypes.NewVarChar(col),
+			sqltypes.NewInt64(next), sqltypes.NewVarChar(typ),
+		})
+	}
+	// TiDB's allocator set (autoid.NewAllocatorsFromTblInfo): a row-ID
+	// allocator when rows have an implicit handle or an AUTO_INCREMENT
+	// column shares it, a separate AUTO_INCREMENT one for AUTO_ID_CACHE=1,
+	// and one for AUTO_RANDOM. The sandbox keeps one base for the first
+	// two, so both report it.
+	if info.HasImplicitRowID() || autoInc != nil {
+		add(idCol, snap.AutoIDBase+1, "_TIDB_ROWID")
+	}
+	if autoInc != nil && sepAutoInc {
+		add(idCol, snap.AutoIDBase+1, "AUTO_INCREMENT")
+	}
+	if info.AutoRandomBits > 0 {
+		pk := ""
+		if h := info.HandleColumn(); h != nil {
+			pk = h.Name
+		}
+		add(pk, snap.AutoRandomBase+1, "AUTO_RANDOM")
+	}
+	return r, nil
+}
+
+// autoIDCacheIsOne reports AUTO_ID_CACHE=1 in the stored definition, which
+// gives TiDB a separate AUTO_INCREMENT allocator.
+func autoIDCacheIsOne(snap tableSnapshot) (bool, error) {
+	stmt, err := tparser.New().ParseOneStmt(snap.CreateSQL, "", "")
+	if err != nil {
+		return false, fmt.Errorf("re-parsing %s: %w", snap.Name, err)
+	}
+	ct, ok := stmt.(*ast.CreateTableStmt)
+	if !ok {
+		return false, fmt.Errorf("stored definition of %s is not CREATE TABLE", snap.Name)
+	}
+	for _, o := range ct.Options {
+		if o.Tp == ast.TableOptionAutoIdCache && o.UintValue == 1 {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -103,7 +103,7 @@ func openCatalog(dir string) (*catalog, error) {
 	}
 	for _, db := range c.state.DBs {
 		for _, t := range db.Tables {
-			info, err := kv.ParseCreateTable(t.CreateSQL, t.ID)
+			info, err := buildTableInfo(t.CreateSQL, t.ID)
 			if err != nil {
 				return nil, fmt.Errorf("tidb: rebuilding table %s.%s: %w", db.Name, t.Name, err)
 			}
@@ -260,7 +260,7 @@ func (c *catalog) truncateTable(dbName, tblName string) ([]int64, error) {
 	}
 	old := allIDs(t.info)
 	id := c.state.NextID
-	info, err := kv.ParseCreateTable(t.CreateSQL, id)
+	info, err := buildTableInfo(t.CreateSQL, id)
 	if err != nil {
 		return nil, fmt.Errorf("tidb: rebuilding table %s.%s: %w", dbName, tblName, err)
 	}

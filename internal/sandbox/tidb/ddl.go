@@ -182,7 +182,7 @@ func (e *executor) createTable(s *ast.CreateTableStmt) (*sqltypes.Result, bool, 
 		return nil, true, err
 	}
 	_, created, err := e.srv.b.cat.createTable(db, name, s.IfNotExists, func(id int64) (*kv.TableInfo, string, error) {
-		info, err := kv.ParseCreateTable(text, id)
+		info, err := buildTableInfo(text, id)
 		if err != nil {
 			return nil, "", err
 		}
@@ -284,6 +284,14 @@ func (e *executor) show(s *ast.ShowStmt) (*sqltypes.Result, bool, error) {
 			return nil, true, err
 		}
 		return result([]string{"Table", "Create Table"}, [][]string{{snap.Name, text}}), true, nil
+	case ast.ShowTableNextRowId:
+		db := e.dbOf(s.Table)
+		snap, err := e.srv.b.cat.table(db, s.Table.Name.O)
+		if err != nil {
+			return nil, true, err
+		}
+		r, err := nextRowIDResult(db, s.Table.Name.O, snap)
+		return r, true, err
 	case ast.ShowCreateDatabase:
 		info, ok := e.srv.b.cat.dbInfo(s.DBName)
 		if !ok {

@@ -30,6 +30,20 @@
 //     share one allocator per table (TiDB's default), cached in batches.
 //     The hidden _tidb_rowid column is added to a table's schema only for
 //     statements that name it, so SELECT * keeps TiDB's column list.
+//     TIMESTAMP values are stored in UTC and decoded into / encoded from
+//     the session's time_zone (timezone.go; SYSTEM, the default, is this
+//     process's zone), so the engine sees wall-clock values and WHERE
+//     compares in the session zone. The engine gets TIMESTAMP columns as
+//     DATETIME of the same precision (its TIMESTAMP range is UTC's; a
+//     value shown in a western zone may fall before 1970); the handler
+//     gives result columns back their TIMESTAMP wire type and TIME(n) its
+//     fsp (rewrite.go, floatFixer).
+//
+//   - Expression indexes (exprindex.go) get TiDB's layout: a hidden
+//     virtual column _V$_<index>_<part> per expression key part, appended
+//     after the columns, typed like the expression, and an index on it; the
+//     codec evaluates it like any indexed generated column, so index KVs,
+//     ADMIN CHECK/CHECKSUM and the schema JSON match what TiDB would have.
 //
 //   - A protocol handler (handler.go, ddl.go, admin.go) in front of GMS's
 //     own. Statements with TiDB meaning are parsed with TiDB's parser and
@@ -38,10 +52,13 @@
 //     comments), DROP/TRUNCATE TABLE, ALTER TABLE AUTO_INCREMENT= /
 //     AUTO_RANDOM_BASE=, ADMIN CHECKSUM TABLE (CRC64-ECMA XOR over raw keys
 //     and values, spec §6), ADMIN CHECK TABLE/INDEX, ANALYZE TABLE (no-op),
-//     SPLIT (no-op), SHOW CREATE TABLE/DATABASE. SELECTs hitting known GMS
-//     differences are rewritten through the TiDB AST (rewrite.go): bit
-//     literals become numbers, SUM/AVG over exact types become DECIMAL, and
-//     DOUBLE results are rendered the TiDB way. SET of a variable GMS does
+//     SPLIT (no-op), SHOW CREATE TABLE/DATABASE, SHOW TABLE t NEXT_ROW_ID
+//     and ADMIN SHOW t NEXT_ROW_ID (one row per TiDB allocator, the
+//     persisted base plus one), and SET time_zone to a zone TiDB refuses
+//     (error 1298). SELECTs hitting known GMS differences are rewritten
+//     through the TiDB AST (rewrite.go): bit literals become numbers,
+//     SUM/AVG over exact types become DECIMAL, and DOUBLE results are
+//     rendered the TiDB way. SET of a variable GMS does
 //     not know succeeds silently, as importers set many TiDB variables.
 //
 // The status API (status.go) serves /status, /settings (with "path" = PD
@@ -54,6 +71,11 @@
 // COMMIT are accepted), no statistics, no real privileges (any user and
 // password are accepted), and only ALTER TABLE auto-ID options. GMS keeps
 // its system-variable registry process-wide, so several fronts in one
-// process share global variables; GMS also logs through logrus's standard
-// logger, outside the injected zap logger.
+// process share global variables (time_zone included); GMS also logs
+// through logrus's standard logger, outside the injected zap logger.
+// Statements the engine parses itself keep invalid UTF-8 in identifiers
+// as it is (TiDB's lexer turns each such byte into '?'), and SHOW COLUMNS
+// is the engine's (stand-in types: TIMESTAMP as datetime, VARCHAR as
+// text); information_schema.COLUMNS is TiDB's. Expression indexes are
+// limited to the expressions exprType can type.
 package tidb

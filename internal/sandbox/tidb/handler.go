@@ -65,6 +65,9 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 // ComQuery answers TiDB statements itself and forwards the rest.
 func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (err error) {
 	defer h.recoverTo(&err, query)
+	if err := checkTimeZoneSet(query); err != nil {
+		return err
+	}
 	res, handled, err := h.intercept(ctx, c, query)
 	if handled {
 		if err != nil {
@@ -72,7 +75,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 		return callback(res, false)
 	}
-	var ff floatFixer
+	ff := floatFixer{cat: h.srv.b.cat}
 	fixed := func(r *sqltypes.Result, more bool) error {
 		ff.fix(r)
 		return callback(r, more)
@@ -173,7 +176,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}
 	}
 	var remainder string
-	var ff floatFixer
+	ff := floatFixer{cat: h.srv.b.cat}
 	err = h.forward(c, query, func() error {
 		var e error
 		remainder, e = h.Handler.ComMultiQuery(ctx, c, query, func(r *sqltypes.Result, more bool) error {
@@ -202,7 +205,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 
 func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) (err error) {
 	defer h.recoverTo(&err, prepare.PrepareStmt)
-	var ff floatFixer
+	ff := floatFixer{cat: h.srv.b.cat}
 	return h.forward(c, prepare.PrepareStmt, func() error {
 		return h.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error {
 			ff.fix(r)

@@ -256,7 +256,12 @@ func (r *rewriter) exactScale(e ast.ExprNode) (int, bool) {
 // trailing zeros (1e20, 9.85967654375977e-305). The engine streams a
 // result as one packet with the fields and then packets of rows only, so
 // the fixer remembers the fields.
-type floatFixer struct{ fields []*querypb.Field }
+type floatFixer struct {
+	fields []*querypb.Field
+	// cat resolves result columns that come straight from a table column
+	// (the field names its schema, table and column) to the TiDB type.
+	cat *catalog
+}
 
 func (ff *floatFixer) fix(r *sqltypes.Result) {
 	if r == nil {
@@ -264,6 +269,7 @@ func (ff *floatFixer) fix(r *sqltypes.Result) {
 	}
 	if len(r.Fields) > 0 {
 		ff.fields = r.Fields
+		ff.restoreTemporalFields()
 	}
 	for i, f := range ff.fields {
 		bits := 0
@@ -272,8 +278,11 @@ func (ff *floatFixer) fix(r *sqltypes.Result) {
 			bits = 64
 		case sqltypes.Float32:
 			bits = 32
-		case sqltypes.Datetime, sqltypes.Timestamp, sqltypes.Time:
+		case sqltypes.Datetime, sqltypes.Timestamp:
 			padFraction(r.Rows, i, int(f.Decimals))
+			continue
+		case sqltypes.Time:
+			fixTimeFraction(r.Rows, i, int(f.Decimals))
 			continue
 		default:
 			continue
@@ -311,6 +320,71 @@ func padFraction(rows [][]sqltypes.Value, i, fsp int) {
 			continue // not a shape this fix understands; leave it alone
 		}
 		row[i] = sqltypes.MakeTrusted(row[i].Type(), []byte(s+"."+frac+strings.Repeat("0", fsp-len(frac))))
+	}
+}
+
+// restoreTemporalFields gives result columns read straight from a TIMESTAMP
+// or TIME column what the engine's types cannot carry: TIMESTAMP columns
+// are DATETIME to the engine (so values shown in a session zone may fall
+// outside the engine's TIMESTAMP range, see gmsType) and get their wire
+// type back here; TIME has no precision in the engine, so TIME(n) gets its
+// fsp from the catalog. Computed columns (max(ts), ...) keep the engine's
+// field, which for TIMESTAMP(n) still carries the precision.
+func (ff *floatFixer) restoreTemporalFields() {
+	if ff.cat == nil {
+		return
+	}
+	for _, f := range ff.fields {
+		if f.Type != sqltypes.Datetime && f.Type != sqltypes.Time {
+			continue
+		}
+		if f.Database == "" || f.OrgTable == "" || f.OrgName == "" {
+			continue
+		}
+		snap, err := ff.cat.table(f.Database, f.OrgTable)
+		if err != nil {
+			continue
+		}
+		c := snap.Info.FindColumn(f.OrgName)
+		if c == nil {
+			continue
+		}
+		switch {
+		case f.Type == sqltypes.Datetime && c.Type.Tp == tidbtypes.TypeTimestamp:
+			f.Type = sqltypes.Timestamp
+		case f.Type == sqltypes.Time && c.Type.Tp == tidbtypes.TypeDuration:
+			f.Decimals = uint32(max(c.Type.Decimal, 0))
+		}
+	}
+}
+
+// fixTimeFraction writes TIME values with exactly fsp fractional digits:
+// the engine prints six digits when there is a fraction and none
+// otherwise, TiDB prints the column's fsp (10:48:28.620 for TIME(3)).
+func fixTimeFraction(rows [][]sqltypes.Value, i, fsp int) {
+	if fsp < 0 || fsp > 6 {
+		return
+	}
+	for _, row := range rows {
+		if i >= len(row) || row[i].IsNull() {
+			continue
+		}
+		s := row[i].ToString()
+		frac := ""
+		if dot := strings.LastIndexByte(s, '.'); dot >= 0 && dot > strings.LastIndexByte(s, ':') {
+			s, frac = s[:dot], s[dot+1:]
+		}
+		if strings.Trim(frac[min(fsp, len(frac)):], "0") != "" {
+			continue // more precision than the column has: leave it alone
+		}
+		if len(frac) > fsp {
+			frac = frac[:fsp]
+		}
+		frac += strings.Repeat("0", fsp-len(frac))
+		if fsp > 0 {
+			s += "." + frac
+		}
+		row[i] = sqltypes.MakeTrusted(row[i].Type(), []byte(s))
 	}
 }
 

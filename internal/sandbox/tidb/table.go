@@ -276,7 +276,7 @@ type storedRow struct {
 // receives the raw record too and can stop the scan early by returning
 // errStop.
 func (t *table) scanRows(ctx context.Context, pid int64, keep func(storedRow) error) ([]sql.Row, error) {
-	dec := kv.NewDecoder(t.snap.Info, time.UTC, true)
+	dec := kv.NewDecoder(t.snap.Info, sessionLocation(ctx), true)
 	start := kv.AppendRecordPrefix(nil, pid)
 	end := prefixEnd(start)
 	var rows []sql.Row
@@ -360,7 +360,7 @@ func (e *editor) encoder(ctx *sql.Context) (*kv.Encoder, error) {
 	}
 	enc, err := kv.NewEncoder(e.t.snap.Info, kv.EncoderOptions{
 		SQLMode:          mode,
-		TimeZone:         time.UTC,
+		TimeZone:         sessionLocation(ctx),
 		Timestamp:        time.Now(),
 		RowFormatVersion: 2,
 		AutoRandomSeed:   time.Now().UnixNano(),
@@ -520,7 +520,7 @@ func (e *editor) needsAutoID(fields []parser.Field, colMap []int, explicitRowID 
 // conflictErr builds the engine's duplicate-key error for an existing key.
 func (e *editor) conflictErr(ctx *sql.Context, key, val []byte, idx *kv.IndexInfo) error {
 	info := e.t.snap.Info
-	dec := kv.NewDecoder(info, time.UTC, true)
+	dec := kv.NewDecoder(info, sessionLocation(ctx), true)
 	recKey, recVal := key, val
 	name := "PRIMARY"
 	if idx != nil {

@@ -82,7 +82,12 @@ func gmsType(ft *tidbtypes.FieldType) (sql.Type, error) {
 	case tidbtypes.TypeDatetime:
 		return types.CreateDatetimeType(sqltypes.Datetime, max(ft.Decimal, 0))
 	case tidbtypes.TypeTimestamp:
-		return types.CreateDatetimeType(sqltypes.Timestamp, max(ft.Decimal, 0))
+		// The engine's TIMESTAMP is limited to 1970..2038 in its own
+		// (UTC) terms; values here are wall clock in the session zone
+		// (1969-12-31 16:00:01 in -08:00 is valid), so the engine sees a
+		// DATETIME of the same precision. The handler restores the wire
+		// type of TIMESTAMP columns (floatFixer.restoreTemporalFields).
+		return types.CreateDatetimeType(sqltypes.Datetime, max(ft.Decimal, 0))
 	case tidbtypes.TypeDuration:
 		return types.Time, nil
 	case tidbtypes.TypeBit:
