@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -92,25 +91,12 @@ func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResu
 		// with the last position meanwhile. A dead worker still stops
 		// heartbeating.
 		last = &ChunkHeartbeat{Offset: in.Chunk.Offset, RowID: in.Chunk.PrevRowIDMax}
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			t := time.NewTicker(engineHeartbeatInterval(ctx))
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					mu.Lock()
-					hb := *last
-					mu.Unlock()
-					activity.RecordHeartbeat(ctx, hb)
-				}
-			}
-		}()
+		defer heartbeatWhile(ctx, func() {
+			mu.Lock()
+			hb := *last
+			mu.Unlock()
+			activity.RecordHeartbeat(ctx, hb)
+		})()
 	}
 	stats, err := a.importer.ImportChunk(ctx, job, resume, func(pos importer.ChunkPosition) {
 		hb := ChunkHeartbeat{Offset: pos.Offset, RowID: pos.RowID, Result: fromStats(pos.Stats, false)}

@@ -27,6 +27,30 @@ func engineHeartbeatInterval(ctx context.Context) time.Duration {
 	return d
 }
 
+// heartbeatWhile calls beat every engineHeartbeatInterval until the
+// returned stop is called or ctx ends. Long steps that report no progress
+// of their own (an engine write held at the disk-quota gate, an ADMIN
+// CHECKSUM of a big table, a region job in flight) stay visibly alive this
+// way, while a dead worker still stops heartbeating.
+func heartbeatWhile(ctx context.Context, beat func()) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(engineHeartbeatInterval(ctx))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				beat()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // ClaimEngineNode runs on the shared queue: whichever worker picks it up
 // becomes the home of the table's engines, and the workflow routes the
 // table's chunk and ImportEngine activities to the node queue it returns.
@@ -65,22 +89,7 @@ func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*I
 		}
 		activity.RecordHeartbeat(ctx, hb)
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		t := time.NewTicker(engineHeartbeatInterval(ctx))
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				beat()
-			}
-		}
-	}()
+	defer heartbeatWhile(ctx, beat)()
 	job := importer.EngineJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Generation: in.Generation, EngineID: in.EngineID}
 	res, err := a.importer.ImportEngine(ctx, job, finished, func(rs []ingest.KeyRange) {
 		mu.Lock()
@@ -107,20 +116,7 @@ func (a *Activities) planPhysicalTable(ctx context.Context, in PlanTableInput) (
 	}
 	// ADMIN CHECKSUM of a big existing table can outlast the heartbeat
 	// timeout: keep the activity visibly alive while it runs.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		tick := time.NewTicker(engineHeartbeatInterval(ctx))
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
+	defer heartbeatWhile(ctx, func() { activity.RecordHeartbeat(ctx) })()
 	chunks, base, err := a.importer.PlanPhysicalTable(ctx, in.TaskID, in.Config, in.Table, prev)
 	if err != nil {
 		return nil, classify(err)

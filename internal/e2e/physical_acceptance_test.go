@@ -20,10 +20,6 @@ var physicalSkips = map[string]string{
 		"`????` and a query reaches it only by those bytes or `????` (the case passes with the check querying `????`); the " +
 		"expected `Ö÷¼ü` is those bytes displayed as Latin-1, which TiDB does not answer to (nor to the raw name older " +
 		"parsers kept: its lower-cased form differs), and TOML cannot carry the raw bytes",
-	"lightning_generated_columns": "importer (internal/kv expression evaluator): the physical encoder must evaluate the stored " +
-		"generated columns of gencol.various_types and refuses POW, integer '/' (DECIMAL result), REPEAT, UNHEX, DECIMAL literals, " +
-		"JSON_OBJECT, AES_ENCRYPT (3 args, block_encryption_mode) and FROM_UNIXTIME (session time_zone), so the import fails; the " +
-		"front's part passes (expression index, session time zone: the case passes with various_types left out)",
 }
 
 // TestAcceptancePhysicalSandbox runs every acceptance case whose backends

@@ -58,6 +58,12 @@
 // global, multi-valued, partial, vector and fulltext indexes, collations
 // without exact key tables, expression indexes without the cluster schema,
 // and generated-column expressions outside the subset documented in expr.go.
+// Generated columns are evaluated with the session settings TiDB's would
+// use (EncoderOptions: time zone for FROM_UNIXTIME, block_encryption_mode
+// for AES_ENCRYPT, div_precision_increment for `/`); where TiDB's value depends on internal precision the
+// evaluator does not reproduce (a decimal quotient that does not terminate
+// within its scale, a fractional DOUBLE into an integer column) the row
+// fails rather than get a guessed value.
 // Default expressions other than CURRENT_TIMESTAMP are refused for rows that
 // omit the column (Encoder.CheckColumns reports it at plan time).
 //

@@ -34,6 +34,13 @@ type EncoderOptions struct {
 	// AutoRandomSeed seeds the AUTO_RANDOM shard; Lightning uses the chunk's
 	// PrevRowIDMax.
 	AutoRandomSeed int64
+	// BlockEncryptionMode is the target's block_encryption_mode, used by
+	// AES_ENCRYPT in generated columns; "" means TiDB's default aes-128-ecb.
+	BlockEncryptionMode string
+	// DivPrecisionIncrement is the target's div_precision_increment, the
+	// extra scale of `/` on exact operands in generated columns; nil means
+	// TiDB's default 4.
+	DivPrecisionIncrement *int
 }
 
 // MaxIDs are the largest auto IDs an encoder saw or generated; the import

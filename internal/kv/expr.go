@@ -21,15 +21,21 @@ import (
 // unsupported function or operand type is a plan-time error, never a wrong
 // value at run time. Supported:
 //
-//	column references, integer/float/string literals, parentheses
+//	column references, integer/float/string/DECIMAL literals, parentheses
 //	+ - * on integers (overflow is an error) and floats; DIV and % on
-//	integers; unary minus; / on floats
+//	integers; unary minus; / on floats (DOUBLE) and on integers/decimals
+//	(DECIMAL, dividend scale + div_precision_increment; expr_funcs.go)
 //	CONCAT (strings and integers), LOWER/UPPER (ASCII data only; other
 //	bytes are a row error), SUBSTRING/SUBSTR/MID, LENGTH/OCTET_LENGTH,
 //	CHAR_LENGTH/CHARACTER_LENGTH, ABS
 //	YEAR, MONTH, DAY/DAYOFMONTH, TO_DAYS on DATE/DATETIME/TIMESTAMP
+//	POW/POWER (DOUBLE), REPEAT, SHA1/SHA, UNHEX, JSON_OBJECT,
+//	AES_ENCRYPT (block_encryption_mode aes-*-ecb / aes-*-cbc),
+//	FROM_UNIXTIME(n) (DATETIME in the session time zone) — expr_funcs.go
 //
-// Decimal arithmetic, JSON functions and date formatting are rejected.
+// Other decimal arithmetic, other JSON functions and date formatting are
+// rejected. ENUM/SET columns read as their names, JSON columns only as
+// JSON_OBJECT values.
 
 type exprType uint8
 
@@ -40,6 +46,7 @@ const (
 	etString
 	etTime
 	etDecimal
+	etJSON
 	etOther
 )
 
@@ -74,6 +81,12 @@ func typeOfColumn(ft *tidbtypes.FieldType) exprType {
 		return etDecimal
 	case tidbtypes.TypeDate, tidbtypes.TypeDatetime, tidbtypes.TypeTimestamp:
 		return etTime
+	case tidbtypes.TypeJSON:
+		return etJSON
+	case tidbtypes.TypeEnum, tidbtypes.TypeSet:
+		// In a string context an ENUM/SET value is its name, which is
+		// what the datum's bytes hold.
+		return etString
 	}
 	if tidbtypes.IsStringType(ft.Tp) {
 		return etString
@@ -124,6 +137,13 @@ func (e *Encoder) compileExpr(n ast.ExprNode) (*compiledExpr, error) {
 		case test_driver.KindString:
 			v.SetString([]byte(d.GetString()), "")
 			t = etString
+		case test_driver.KindMysqlDecimal:
+			var dec tidbtypes.MyDecimal
+			if err := dec.FromString([]byte(d.GetMysqlDecimal().String())); err != nil {
+				return nil, fmt.Errorf("decimal literal %s: %w", x.GetDatumString(), err)
+			}
+			v.SetDecimal(&dec, 0, 0)
+			t = etDecimal
 		default:
 			return nil, fmt.Errorf("literal %s is not supported in expressions", x.GetDatumString())
 		}
@@ -207,6 +227,10 @@ func (e *Encoder) compileBinary(x *ast.BinaryOperationExpr) (*compiledExpr, erro
 		return nil, err
 	}
 	numeric := func(t exprType) bool { return t == etInt || t == etUint || t == etReal }
+	if x.Op == opcode.Div && a.typ != etReal && b.typ != etReal {
+		// TiDB's `/` on exact operands is DECIMAL division, never DIV.
+		return e.compileDecimalDiv(a, b)
+	}
 	if !numeric(a.typ) || !numeric(b.typ) {
 		return nil, fmt.Errorf("operator %s is only supported on integer and float operands", x.Op)
 	}
@@ -523,6 +547,9 @@ func (e *Encoder) compileFunc(x *ast.FuncCallExpr) (*compiledExpr, error) {
 			return nil
 		}}, nil
 	}
+	if c, ok, err := e.compileMoreFunc(name, args); ok {
+		return c, err
+	}
 	return nil, fmt.Errorf("function %s is not supported by the import encoder", strings.ToUpper(name))
 }
 
@@ -626,13 +653,32 @@ func (e *Encoder) ensureGenerated(off int) error {
 	if err != nil {
 		return fmt.Errorf("kv: table %s generated column %s (%s): %w", e.tbl.Name, p.info.Name, p.info.GeneratedExpr, err)
 	}
-	if c.typ == etTime || c.typ == etDecimal || c.typ == etOther {
-		// Casting these through text is exact only for same-type copies;
-		// keep the supported surface narrow.
+	if c.typ == etOther {
 		return fmt.Errorf("kv: table %s generated column %s: expression result type is not supported", e.tbl.Name, p.info.Name)
 	}
-	if c.typ == etReal && p.info.Type.Tp != tidbtypes.TypeDouble && p.info.Type.Tp != tidbtypes.TypeFloat {
-		return fmt.Errorf("kv: table %s generated column %s: float result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+	if (c.typ == etJSON) != (p.info.Type.Tp == tidbtypes.TypeJSON) {
+		// JSON casts to and from other types are not reproduced.
+		return fmt.Errorf("kv: table %s generated column %s: JSON value into %s column (or the reverse) is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+	}
+	// Casts the text path reproduces: the column's own conversion of the
+	// value's string form equals TiDB's cast only for these targets (e.g.
+	// a DATETIME into an integer column is a number in TiDB, and a
+	// DECIMAL into a DATE is read as a number, not as date text).
+	colType := typeOfColumn(&p.info.Type)
+	isText := tidbtypes.IsStringType(p.info.Type.Tp)
+	switch c.typ {
+	case etReal:
+		if colType != etReal && colType != etInt && colType != etUint {
+			return fmt.Errorf("kv: table %s generated column %s: float result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+		}
+	case etDecimal:
+		if colType != etDecimal && colType != etReal && colType != etInt && colType != etUint && !isText {
+			return fmt.Errorf("kv: table %s generated column %s: DECIMAL result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+		}
+	case etTime:
+		if colType != etTime && !isText {
+			return fmt.Errorf("kv: table %s generated column %s: DATETIME result into %s column is not supported", e.tbl.Name, p.info.Name, tidbtypes.TypeName(p.info.Type.Tp))
+		}
 	}
 	p.gen = c
 	e.genOrder = append(e.genOrder, off)
@@ -640,8 +686,10 @@ func (e *Encoder) ensureGenerated(off int) error {
 }
 
 // evalGenerated evaluates a generated column and casts the result to the
-// column type through its text form (exact for integer and string results,
-// the only ones admitted at plan time besides float-into-float).
+// column type: floats into float columns and JSON into JSON columns
+// directly, integral floats into integer columns exactly (a fractional one
+// is a row error: TiDB's rounding is not reproduced), everything else
+// through its text form, which convertStrict refuses to truncate.
 func (e *Encoder) evalGenerated(p *columnPlan, out *tidbtypes.Datum) error {
 	var v tidbtypes.Datum
 	if p.gen == nil {
@@ -665,13 +713,34 @@ func (e *Encoder) evalGenerated(p *columnPlan, out *tidbtypes.Datum) error {
 	case p.gen.typ == etUint:
 		e.numBuf = strconv.AppendUint(e.numBuf[:0], v.GetUint64(), 10)
 		f = parser.Field{Kind: parser.KindNumber, Bytes: e.numBuf}
-	case p.gen.typ == etReal:
-		if p.info.Type.Tp == tidbtypes.TypeDouble {
-			out.SetFloat64(v.GetFloat64())
-		} else {
-			out.SetFloat32(float32(v.GetFloat64()))
-		}
+	case p.gen.typ == etReal && p.info.Type.Tp == tidbtypes.TypeDouble:
+		out.SetFloat64(v.GetFloat64())
 		return nil
+	case p.gen.typ == etReal && p.info.Type.Tp == tidbtypes.TypeFloat:
+		r := v.GetFloat64()
+		if math.Abs(r) > math.MaxFloat32 {
+			return fmt.Errorf("kv: table %s generated column %s: value %v is out of range for FLOAT", e.tbl.Name, p.info.Name, r)
+		}
+		out.SetFloat32(float32(r))
+		return nil
+	case p.gen.typ == etReal:
+		r := v.GetFloat64()
+		if r != math.Trunc(r) || math.Abs(r) >= 1<<64 {
+			return fmt.Errorf("kv: table %s generated column %s: DOUBLE %v into an integer column needs rounding, which the import encoder does not reproduce", e.tbl.Name, p.info.Name, r)
+		}
+		// Integral and below 2^64: the plain digits are exact, and
+		// convertStrict refuses what the column cannot hold.
+		e.numBuf = strconv.AppendFloat(e.numBuf[:0], r, 'f', -1, 64)
+		f = parser.Field{Kind: parser.KindNumber, Bytes: e.numBuf}
+	case p.gen.typ == etJSON:
+		out.SetJSON(v.GetJSON())
+		return nil
+	case p.gen.typ == etDecimal:
+		e.numBuf = v.GetDecimal().AppendString(e.numBuf[:0])
+		f = parser.Field{Kind: parser.KindNumber, Bytes: e.numBuf}
+	case p.gen.typ == etTime:
+		e.numBuf = v.GetTime().AppendString(e.numBuf[:0])
+		f = parser.Field{Kind: parser.KindString, Bytes: e.numBuf}
 	default:
 		f = parser.Field{Kind: parser.KindString, Bytes: v.GetBytes()}
 	}

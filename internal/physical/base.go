@@ -135,6 +135,24 @@ func TargetTimeZone(ctx context.Context, db *sql.DB) (string, error) {
 	return formatOffset(off), nil
 }
 
+// ExprSettings are the target session variables, besides the time zone,
+// that change the values of generated-column expressions.
+type ExprSettings struct {
+	// BlockEncryptionMode is @@block_encryption_mode (AES_ENCRYPT).
+	BlockEncryptionMode string
+	// DivPrecisionIncrement is @@div_precision_increment (the scale of `/`).
+	DivPrecisionIncrement int
+}
+
+// TargetExprSettings reads the target's ExprSettings.
+func TargetExprSettings(ctx context.Context, db *sql.DB) (ExprSettings, error) {
+	var s ExprSettings
+	if err := db.QueryRowContext(ctx, "SELECT @@block_encryption_mode, @@div_precision_increment").Scan(&s.BlockEncryptionMode, &s.DivPrecisionIncrement); err != nil {
+		return s, fmt.Errorf("read the target's block_encryption_mode and div_precision_increment: %w", err)
+	}
+	return s, nil
+}
+
 func formatOffset(off int) string {
 	sign := '+'
 	if off < 0 {

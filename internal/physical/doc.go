@@ -93,7 +93,11 @@
 // TIMESTAMP literals are wall clock in the target session's zone
 // (@@time_zone, for SYSTEM @@system_time_zone), converted to UTC by the
 // encoder; the zone travels with the base, so every worker encodes the
-// same bytes whatever its own zone (zone data is compiled in).
+// same bytes whatever its own zone (zone data is compiled in). The same
+// zone is FROM_UNIXTIME's in stored generated columns. AES_ENCRYPT and `/`
+// there use the target's @@block_encryption_mode and
+// @@div_precision_increment, which each chunk reads from the target when
+// it opens its encoder (TargetExprSettings).
 //
 // # Rows that cannot be converted
 //

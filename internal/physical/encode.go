@@ -39,6 +39,9 @@ type EncoderConfig struct {
 	SQLMode string
 	// TimeZone is the session zone TIMESTAMP values are read in (nil: UTC).
 	TimeZone *time.Location
+	// Expr are the target's settings generated-column expressions read
+	// (nil: TiDB's defaults).
+	Expr *ExprSettings
 	// Timestamp is the table's fixed "now" for CURRENT_TIMESTAMP defaults;
 	// it must be the same for every attempt of every chunk of the table so
 	// that re-encoding writes the same pairs.
@@ -116,10 +119,15 @@ func NewChunkEncoder(eng *engine.Engine, cfg EncoderConfig) (*ChunkEncoder, erro
 	if cfg.Table == nil {
 		return nil, errors.New("chunk encoder: no table")
 	}
-	enc, err := kv.NewEncoder(cfg.Table, kv.EncoderOptions{
+	opts := kv.EncoderOptions{
 		SQLMode: cfg.SQLMode, TimeZone: cfg.TimeZone, Timestamp: cfg.Timestamp,
 		LegacyCollation: cfg.LegacyCollation, RowFormatVersion: 2, AutoRandomSeed: cfg.AutoRandomSeed,
-	})
+	}
+	if cfg.Expr != nil {
+		opts.BlockEncryptionMode = cfg.Expr.BlockEncryptionMode
+		opts.DivPrecisionIncrement = &cfg.Expr.DivPrecisionIncrement
+	}
+	enc, err := kv.NewEncoder(cfg.Table, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: table %s: %v", ErrUnsupportedTable, cfg.Table.Name, err)
 	}
