@@ -79,7 +79,7 @@ func (a *Activities) ImportChunk(ctx context.Context, in ChunkInput) (*ChunkResu
 		}
 	}
 	job := importer.ChunkJob{TaskID: in.TaskID, Config: in.Config, DB: in.DB, Table: in.Table, Key: in.Key, Chunk: in.Chunk,
-		EngineGeneration: in.EngineGeneration, TimeZone: in.TimeZone}
+		EngineGeneration: in.EngineGeneration, Session: in.Session}
 	if in.Timestamp != nil {
 		job.Timestamp = *in.Timestamp
 	}

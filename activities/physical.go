@@ -111,7 +111,7 @@ func (a *Activities) ImportEngine(ctx context.Context, in ImportEngineInput) (*I
 func (a *Activities) planPhysicalTable(ctx context.Context, in PlanTableInput) (*PlanTableResult, error) {
 	var prev *physical.TableBase
 	if in.Base != nil {
-		prev = &physical.TableBase{RowID: in.Base.RowID, TimeZone: in.Base.TimeZone,
+		prev = &physical.TableBase{RowID: in.Base.RowID, Session: in.Base.Session,
 			Checksum: kv.MakeChecksum(in.Base.Checksum.Sum, in.Base.Checksum.KVs, in.Base.Checksum.Bytes)}
 	}
 	// ADMIN CHECKSUM of a big existing table can outlast the heartbeat
@@ -121,6 +121,6 @@ func (a *Activities) planPhysicalTable(ctx context.Context, in PlanTableInput) (
 	if err != nil {
 		return nil, classify(err)
 	}
-	return &PlanTableResult{Chunks: chunks, Base: &TableBase{RowID: base.RowID, TimeZone: base.TimeZone,
+	return &PlanTableResult{Chunks: chunks, Base: &TableBase{RowID: base.RowID, Session: base.Session,
 		Checksum: KVChecksum{Sum: base.Checksum.Sum(), KVs: base.Checksum.KVs(), Bytes: base.Checksum.Bytes()}}}, nil
 }

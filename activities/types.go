@@ -57,9 +57,9 @@ type PlanTableResult struct {
 // held before the import, the row ID its allocators had reached, and the
 // target's time zone for TIMESTAMP values.
 type TableBase struct {
-	Checksum KVChecksum `json:"checksum"`
-	RowID    int64      `json:"rowID,omitempty"`
-	TimeZone string     `json:"timeZone,omitempty"`
+	Checksum KVChecksum       `json:"checksum"`
+	RowID    int64            `json:"rowID,omitempty"`
+	Session  physical.Session `json:"session"`
 }
 
 // ChunkInput is one chunk to parse and write.
@@ -78,9 +78,9 @@ type ChunkInput struct {
 	// and the generation of the table's engines.
 	Timestamp        *time.Time `json:"timestamp,omitempty"`
 	EngineGeneration int        `json:"engineGeneration,omitempty"`
-	// TimeZone (physical backend only) is the target's time zone
-	// (TableBase.TimeZone), in which TIMESTAMP values are read.
-	TimeZone string `json:"timeZone,omitempty"`
+	// Session (physical backend only) is the target's session
+	// (TableBase.Session), in which values are read.
+	Session *physical.Session `json:"session,omitempty"`
 }
 
 // ChunkResult counts what one chunk wrote.

@@ -177,7 +177,7 @@ func (st *tableState) importChunks(ctx workflow.Context, t Timeouts, chunks []my
 			ts := st.phys.Timestamp
 			in.Timestamp, in.EngineGeneration = &ts, st.phys.Generation
 			if st.phys.Base != nil {
-				in.TimeZone = st.phys.Base.TimeZone
+				in.Session = &st.phys.Base.Session
 			}
 			actCtx = nodeActivity(ctx, ChunkActivityID(db, table, c)+generationSuffix(st.phys.Generation), st.phys.NodeQueue, t)
 		}

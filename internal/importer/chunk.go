@@ -13,6 +13,7 @@ import (
 	"github.com/tempestdb/tempest/internal/kv"
 	"github.com/tempestdb/tempest/internal/mydump"
 	"github.com/tempestdb/tempest/internal/parser"
+	"github.com/tempestdb/tempest/internal/physical"
 	"github.com/tempestdb/tempest/internal/storage"
 )
 
@@ -29,9 +30,9 @@ type ChunkJob struct {
 	// the generation of its engine (see physical.EngineRef).
 	Timestamp        time.Time
 	EngineGeneration int
-	// TimeZone is the target's time zone (physical.TableBase.TimeZone);
-	// "" reads it from the target.
-	TimeZone string
+	// Session is the target's session (physical.TableBase.Session) the
+	// physical encoder reads values in; nil: read it from the target.
+	Session *physical.Session
 }
 
 // ChunkStats counts what a chunk has written so far.

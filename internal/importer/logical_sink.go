@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tempestdb/tempest/internal/logical"
 	"github.com/tempestdb/tempest/internal/mydump"
 	"github.com/tempestdb/tempest/internal/parser"
+	"github.com/tempestdb/tempest/internal/physical"
 )
 
 // logicalSink sends a chunk's rows to the SQL backend. Each Flush is one
@@ -118,35 +117,12 @@ func classifyWriteError(err error) error {
 // the same way.
 func (s *logicalSink) SessionLocation() *time.Location { return s.loc }
 
-// sessionLocation reads the time zone of the target's sessions.
+// sessionLocation reads the time zone of the target's sessions (the same
+// rule as the physical encoder's: SYSTEM is the server's zone).
 func sessionLocation(ctx context.Context, be *logical.Backend) (*time.Location, error) {
-	var zone, system string
-	if err := be.DB().QueryRowContext(ctx, "SELECT @@session.time_zone, @@system_time_zone").Scan(&zone, &system); err != nil {
-		return nil, fmt.Errorf("read the target's time zone: %w", err)
+	zone, err := physical.TargetTimeZone(ctx, be.DB())
+	if err != nil {
+		return nil, err
 	}
-	if strings.EqualFold(zone, "SYSTEM") {
-		zone = system
-	}
-	return parseZone(zone), nil
-}
-
-// parseZone understands MySQL's zone forms: "+08:00" offsets and named
-// zones; an abbreviation the system cannot resolve ("CST") falls back to
-// this process's local zone.
-func parseZone(zone string) *time.Location {
-	if len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' {
-		h, err1 := strconv.Atoi(zone[1:3])
-		m, err2 := strconv.Atoi(zone[4:6])
-		if err1 == nil && err2 == nil {
-			off := h*3600 + m*60
-			if zone[0] == '-' {
-				off = -off
-			}
-			return time.FixedZone(zone, off)
-		}
-	}
-	if loc, err := time.LoadLocation(zone); err == nil {
-		return loc
-	}
-	return time.Local
+	return physical.ParseTimeZone(zone)
 }

@@ -60,28 +60,24 @@ func (im *Importer) physicalSinkFor(ctx context.Context, job ChunkJob) (rowSink,
 	// TIMESTAMP literals are wall clock in the target's zone, never this
 	// worker's: the workflow carries the zone read when the table was
 	// planned.
-	zone := job.TimeZone
-	if zone == "" {
-		if zone, err = physical.TargetTimeZone(ctx, be.DB()); err != nil {
+	session := job.Session
+	if session == nil {
+		s, err := physical.ReadSession(ctx, be.DB())
+		if err != nil {
 			return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 		}
+		session = &s
 	}
-	loc, err := physical.ParseTimeZone(zone)
+	loc, err := physical.ParseTimeZone(session.TimeZone)
 	if err != nil {
 		return nil, permanent("ConfigError", fmt.Errorf("chunk %s: %w", job.Key, err))
-	}
-	// Unlike the zone, not carried by the workflow: only tables whose
-	// generated columns use AES_ENCRYPT or `/` depend on them.
-	exprSettings, err := physical.TargetExprSettings(ctx, be.DB())
-	if err != nil {
-		return nil, fmt.Errorf("chunk %s: %w", job.Key, err)
 	}
 	var errLog *physical.TypeErrorLog
 	if cfg.Lightning.TaskInfoSchemaName != "" {
 		errLog = &physical.TypeErrorLog{DB: be.DB(), Schema: cfg.Lightning.TaskInfoSchemaName, TaskID: taskNumber(job.TaskID)}
 	}
 	enc, err := physical.NewChunkEncoder(data, physical.EncoderConfig{
-		Table: tbl, SQLMode: cfg.TiDB.SQLMode, TimeZone: loc, Timestamp: ts, Expr: &exprSettings,
+		Table: tbl, SQLMode: cfg.TiDB.SQLMode, Session: *session, Timestamp: ts,
 		LegacyCollation: !settings.NewCollation, AutoRandomSeed: job.Chunk.PrevRowIDMax,
 		ExtendColumns: job.Chunk.File.ExtendColumns, MaxTypeErrors: cfg.Lightning.MaxError.Type,
 		Errors: errLog, QualifiedName: schema.QualifiedName(job.DB, job.Table), Path: job.Chunk.File.Path,

@@ -34,10 +34,38 @@ type TableBase struct {
 	// existing rows instead of overwriting them — and a table created
 	// with AUTO_INCREMENT=70000 gets row IDs from 70000, as with TiDB.
 	RowID int64
-	// TimeZone is the target session's time zone as MySQL spells it
-	// ("+08:00", "Asia/Shanghai", "UTC"): TIMESTAMP literals in the dump
-	// are wall clock in this zone (see ParseTimeZone).
-	TimeZone string
+	// Session holds the target's session variables that decide encoded
+	// bytes.
+	Session Session
+}
+
+// Session is what the target's sessions would use to turn the dump's text
+// into values, read once per table so that every chunk, retry and
+// re-encode on any worker writes the same bytes.
+type Session struct {
+	// TimeZone is the session's time zone as MySQL spells it ("+08:00",
+	// "Asia/Shanghai", "UTC"): TIMESTAMP literals in the dump are wall
+	// clock in this zone (see ParseTimeZone).
+	TimeZone string `json:"timeZone"`
+	// BlockEncryptionMode is @@block_encryption_mode (AES_ENCRYPT in
+	// generated columns).
+	BlockEncryptionMode string `json:"blockEncryptionMode,omitempty"`
+	// DivPrecisionIncrement is @@div_precision_increment (the scale of
+	// `/` in generated columns).
+	DivPrecisionIncrement int `json:"divPrecisionIncrement,omitempty"`
+}
+
+// ReadSession reads the target's Session.
+func ReadSession(ctx context.Context, db *sql.DB) (Session, error) {
+	zone, err := TargetTimeZone(ctx, db)
+	if err != nil {
+		return Session{}, err
+	}
+	s := Session{TimeZone: zone}
+	if err := db.QueryRowContext(ctx, "SELECT @@block_encryption_mode, @@div_precision_increment").Scan(&s.BlockEncryptionMode, &s.DivPrecisionIncrement); err != nil {
+		return s, fmt.Errorf("read the target's block_encryption_mode and div_precision_increment: %w", err)
+	}
+	return s, nil
 }
 
 // ReadTableBase reads a table's base on the target (db is a session pool).
@@ -46,11 +74,10 @@ type TableBase struct {
 func ReadTableBase(ctx context.Context, db *sql.DB, cfg *config.Config, dbName, table string) (TableBase, error) {
 	var base TableBase
 	qualified := quote(dbName) + "." + quote(table)
-	zone, err := TargetTimeZone(ctx, db)
-	if err != nil {
+	var err error
+	if base.Session, err = ReadSession(ctx, db); err != nil {
 		return base, err
 	}
-	base.TimeZone = zone
 	if base.RowID, err = nextRowIDBase(ctx, db, qualified); err != nil {
 		return base, err
 	}
@@ -133,24 +160,6 @@ func TargetTimeZone(ctx context.Context, db *sql.DB) (string, error) {
 	}
 	_, off := time.Now().Zone()
 	return formatOffset(off), nil
-}
-
-// ExprSettings are the target session variables, besides the time zone,
-// that change the values of generated-column expressions.
-type ExprSettings struct {
-	// BlockEncryptionMode is @@block_encryption_mode (AES_ENCRYPT).
-	BlockEncryptionMode string
-	// DivPrecisionIncrement is @@div_precision_increment (the scale of `/`).
-	DivPrecisionIncrement int
-}
-
-// TargetExprSettings reads the target's ExprSettings.
-func TargetExprSettings(ctx context.Context, db *sql.DB) (ExprSettings, error) {
-	var s ExprSettings
-	if err := db.QueryRowContext(ctx, "SELECT @@block_encryption_mode, @@div_precision_increment").Scan(&s.BlockEncryptionMode, &s.DivPrecisionIncrement); err != nil {
-		return s, fmt.Errorf("read the target's block_encryption_mode and div_precision_increment: %w", err)
-	}
-	return s, nil
 }
 
 func formatOffset(off int) string {

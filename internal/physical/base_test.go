@@ -219,7 +219,7 @@ func TestTimestampsReadInTargetZone(t *testing.T) {
 	env.exec(t, "CREATE DATABASE p")
 	env.exec(t, "CREATE TABLE p.ts (id INT PRIMARY KEY, t TIMESTAMP NULL, dt DATETIME NULL)")
 	ref := EngineRef{TaskID: "ts", DB: "p", Table: "ts"}
-	res, err := env.encodeRows(t, ref, EncoderConfig{TimeZone: loc}, chunkSpec{path: "p.ts.sql", cols: []string{"id", "t", "dt"}, firstID: 1,
+	res, err := env.encodeRows(t, ref, EncoderConfig{Session: Session{TimeZone: got}}, chunkSpec{path: "p.ts.sql", cols: []string{"id", "t", "dt"}, firstID: 1,
 		rows: [][]parser.Field{{numField(1), strField("2020-01-01 08:00:00"), strField("2020-01-01 08:00:00")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -317,8 +317,8 @@ func TestImportIntoNonEmptyTable(t *testing.T) {
 	if base.Checksum.KVs() != 6 { // 3 records + 3 index entries
 		t.Fatalf("base checksum counts %d KVs, want 6", base.Checksum.KVs())
 	}
-	if base.TimeZone == "" {
-		t.Error("base has no time zone")
+	if base.Session.TimeZone == "" || base.Session.BlockEncryptionMode == "" {
+		t.Errorf("base has no session: %+v", base.Session)
 	}
 
 	ref := EngineRef{TaskID: "incr", DB: "p", Table: "r"}

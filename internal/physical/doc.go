@@ -96,8 +96,8 @@
 // same bytes whatever its own zone (zone data is compiled in). The same
 // zone is FROM_UNIXTIME's in stored generated columns. AES_ENCRYPT and `/`
 // there use the target's @@block_encryption_mode and
-// @@div_precision_increment, which each chunk reads from the target when
-// it opens its encoder (TargetExprSettings).
+// @@div_precision_increment, read with the zone (ReadSession) and carried
+// with it.
 //
 // # Rows that cannot be converted
 //

@@ -37,11 +37,11 @@ type EncoderConfig struct {
 	Table *kv.TableInfo
 	// SQLMode is tidb.sql-mode; strict modes turn bad values into errors.
 	SQLMode string
-	// TimeZone is the session zone TIMESTAMP values are read in (nil: UTC).
-	TimeZone *time.Location
-	// Expr are the target's settings generated-column expressions read
-	// (nil: TiDB's defaults).
-	Expr *ExprSettings
+	// Session is the target's (TableBase.Session): its zone reads
+	// TIMESTAMP values ("": UTC), and generated-column expressions use all
+	// of it (zero BlockEncryptionMode / DivPrecisionIncrement: TiDB's
+	// defaults).
+	Session Session
 	// Timestamp is the table's fixed "now" for CURRENT_TIMESTAMP defaults;
 	// it must be the same for every attempt of every chunk of the table so
 	// that re-encoding writes the same pairs.
@@ -119,13 +119,17 @@ func NewChunkEncoder(eng *engine.Engine, cfg EncoderConfig) (*ChunkEncoder, erro
 	if cfg.Table == nil {
 		return nil, errors.New("chunk encoder: no table")
 	}
-	opts := kv.EncoderOptions{
-		SQLMode: cfg.SQLMode, TimeZone: cfg.TimeZone, Timestamp: cfg.Timestamp,
-		LegacyCollation: cfg.LegacyCollation, RowFormatVersion: 2, AutoRandomSeed: cfg.AutoRandomSeed,
+	loc, err := ParseTimeZone(cfg.Session.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("chunk encoder: %w", err)
 	}
-	if cfg.Expr != nil {
-		opts.BlockEncryptionMode = cfg.Expr.BlockEncryptionMode
-		opts.DivPrecisionIncrement = &cfg.Expr.DivPrecisionIncrement
+	opts := kv.EncoderOptions{
+		SQLMode: cfg.SQLMode, TimeZone: loc, Timestamp: cfg.Timestamp,
+		LegacyCollation: cfg.LegacyCollation, RowFormatVersion: 2, AutoRandomSeed: cfg.AutoRandomSeed,
+		BlockEncryptionMode: cfg.Session.BlockEncryptionMode,
+	}
+	if cfg.Session.DivPrecisionIncrement > 0 {
+		opts.DivPrecisionIncrement = &cfg.Session.DivPrecisionIncrement
 	}
 	enc, err := kv.NewEncoder(cfg.Table, opts)
 	if err != nil {
