@@ -85,17 +85,7 @@ func TestWorkerKilledMidImportCompletesExactly(t *testing.T) {
 	tmp := t.TempDir()
 	spec := benchdump.Spec{Dir: filepath.Join(tmp, "dump"), DB: "crash", Table: "events",
 		TotalBytes: 48 << 20, FileBytes: 4 << 20, StatementBytes: 256 << 10, Seed: 42}
-	gen, err := benchdump.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Reference: the same dump loaded by myloader.
-	ref := exec.Command("myloader", "-d", spec.Dir, "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
-		"-t", "2", "-B", "crash_ref", "-o")
-	if out, err := ref.CombinedOutput(); err != nil {
-		t.Fatalf("myloader: %v\n%s", err, out)
-	}
+	gen := generateWithReference(t, db, spec, "crash_ref")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -205,4 +195,20 @@ func assertSameChecksum(t *testing.T, db *testenv.Server, a, b string) {
 	if ra[0][1] != rb[0][1] || ra[0][1] == "NULL" {
 		t.Errorf("CHECKSUM TABLE %s = %s, %s = %s", a, ra[0][1], b, rb[0][1])
 	}
+}
+
+// generateWithReference writes a generated dump and loads the same files
+// with myloader into refDB: the reference an interrupted import must match.
+func generateWithReference(t *testing.T, db *testenv.Server, spec benchdump.Spec, refDB string) benchdump.Result {
+	t.Helper()
+	gen, err := benchdump.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := exec.Command("myloader", "-d", spec.Dir, "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
+		"-t", "2", "-B", refDB, "-o")
+	if out, err := ref.CombinedOutput(); err != nil {
+		t.Fatalf("myloader: %v\n%s", err, out)
+	}
+	return gen
 }

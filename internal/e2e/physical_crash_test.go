@@ -58,15 +58,7 @@ func TestPhysicalWorkerKilled(t *testing.T) {
 	// chunks take a while to go through one node.
 	spec := benchdump.Spec{Dir: filepath.Join(tmp, "dump"), DB: "pcrash", Table: "events",
 		TotalBytes: 16 << 20, FileBytes: 1 << 20, StatementBytes: 64 << 10, Seed: 7}
-	gen, err := benchdump.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := exec.Command("myloader", "-d", spec.Dir, "-h", db.Host(), "-P", fmt.Sprint(db.Port()), "-u", db.User(),
-		"-t", "2", "-B", "pcrash_ref", "-o")
-	if out, err := ref.CombinedOutput(); err != nil {
-		t.Fatalf("myloader: %v\n%s", err, out)
-	}
+	gen := generateWithReference(t, db, spec, "pcrash_ref")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	want, err := db.Query(ctx, fmt.Sprintf(contentChecksum, "pcrash_ref.events"))
