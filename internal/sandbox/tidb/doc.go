@@ -24,9 +24,15 @@
 //     decoding with kv.Decoder, and write (INSERT/REPLACE/IGNORE/UPDATE/
 //     DELETE) by encoding with kv.Encoder and putting the pairs through
 //     KVWriter. Bytes on disk are therefore exactly what a physical import
-//     would have written. Duplicate keys surface as GMS unique-key errors
-//     carrying the existing row, which is how GMS implements IGNORE,
-//     REPLACE and ON DUPLICATE KEY UPDATE. Row IDs and AUTO_INCREMENT
+//     would have written. Scans stream (scan.go): the engine's row
+//     iterator reads the range in batches of at most 1024 records or 4 MiB
+//     of pairs, each one KV Scan from a resume key, and holds only the
+//     current batch, so memory does not grow with the table. Statements
+//     that write rows while reading them (UPDATE, INSERT/REPLACE ...
+//     SELECT) read the table up front instead, so their own writes, which
+//     may land ahead of the cursor, are not read again. Duplicate keys
+//     surface as GMS unique-key errors carrying the existing row, which is
+//     how GMS implements IGNORE, REPLACE and ON DUPLICATE KEY UPDATE. Row IDs and AUTO_INCREMENT
 //     share one allocator per table (TiDB's default), cached in batches.
 //     The hidden _tidb_rowid column is added to a table's schema only for
 //     statements that name it, so SELECT * keeps TiDB's column list.
@@ -57,8 +63,12 @@
 //     persisted base plus one), and SET time_zone to a zone TiDB refuses
 //     (error 1298). SELECTs hitting known GMS differences are rewritten
 //     through the TiDB AST (rewrite.go): bit literals become numbers,
-//     SUM/AVG over exact types become DECIMAL, and DOUBLE results are
-//     rendered the TiDB way. SET of a variable GMS does
+//     SUM/AVG over exact types become DECIMAL, IF takes the wider type of
+//     its branches, CRC32 of a date/time hashes its string form, and
+//     DOUBLE results are rendered the TiDB way. A statement the engine
+//     cannot parse is retried as TiDB's parser restores it, every
+//     identifier back-quoted, since the engine reserves words TiDB does
+//     not (copy). SET of a variable GMS does
 //     not know succeeds silently, as importers set many TiDB variables.
 //
 // The status API (status.go) serves /status, /settings (with "path" = PD
@@ -68,8 +78,10 @@
 // # Limits
 //
 // There are no transactions (each row write is applied at once; BEGIN and
-// COMMIT are accepted), no statistics, no real privileges (any user and
-// password are accepted), and only ALTER TABLE auto-ID options. GMS keeps
+// COMMIT are accepted; a streaming scan is not a snapshot, so rows another
+// session writes meanwhile may or may not be seen), no statistics, no real
+// privileges (any user and password are accepted), and only ALTER TABLE
+// auto-ID options. GMS keeps
 // its system-variable registry process-wide, so several fronts in one
 // process share global variables (time_zone included); GMS also logs
 // through logrus's standard logger, outside the injected zap logger.

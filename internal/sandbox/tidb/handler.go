@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	tparser "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
 	"go.uber.org/zap"
 )
 
@@ -110,6 +111,14 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 			return fixed(r, more)
 		})
 	})
+	if err != nil && !sent && isSyntaxError(err) {
+		// Words TiDB keeps unreserved (copy, ...) are reserved to the
+		// engine's parser. TiDB's restore back-quotes every identifier;
+		// the engine parsed nothing, so nothing ran.
+		if rq, ok := restoreQuoted(query); ok {
+			err = h.forward(c, rq, func() error { return h.Handler.ComQuery(ctx, c, rq, fixed) })
+		}
+	}
 	if errors.Is(err, errIgnored) {
 		return callback(okResult(0), false)
 	}
@@ -126,6 +135,27 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 	}
 	return err
+}
+
+// isSyntaxError matches the engine's parse errors as they reach this layer.
+func isSyntaxError(err error) bool {
+	return strings.Contains(err.Error(), "syntax error at position")
+}
+
+// restoreQuoted is query as TiDB's parser reads it, restored with every
+// identifier back-quoted; ok is false when TiDB cannot parse it either or
+// the text would not change.
+func restoreQuoted(query string) (string, bool) {
+	stmts, _, err := tparser.New().ParseSQL(query)
+	if err != nil || len(stmts) != 1 {
+		return "", false
+	}
+	var sb strings.Builder
+	flags := format.DefaultRestoreFlags | format.RestoreStringWithoutCharset | format.RestoreTiDBSpecialComment
+	if err := stmts[0].Restore(format.NewRestoreCtx(flags, &sb)); err != nil || sb.String() == query {
+		return "", false
+	}
+	return sb.String(), true
 }
 
 // isNoDatabase matches the engine's "no database selected", which reaches

@@ -38,30 +38,41 @@ type MemKV struct {
 // NewMemKV returns an empty store.
 func NewMemKV() *MemKV { return &MemKV{vals: make(map[string][]byte)} }
 
-// Scan implements KVStore. It copies the matching pairs first so fn may
-// call back into the store (e.g. Put) without deadlocking.
+// Scan implements KVStore. It copies the matching pairs a chunk at a time
+// and calls fn without the lock held, so fn may call back into the store
+// (e.g. Put) without deadlocking and a long range is not copied at once.
 func (m *MemKV) Scan(ctx context.Context, start, end []byte, fn func(k, v []byte) error) error {
-	m.mu.RLock()
-	i := sort.Search(len(m.keys), func(i int) bool { return bytes.Compare(m.keys[i], start) >= 0 })
-	var ks, vs [][]byte
-	for ; i < len(m.keys); i++ {
-		k := m.keys[i]
-		if len(end) > 0 && bytes.Compare(k, end) >= 0 {
-			break
+	const chunk = 256
+	from, inclusive := start, true
+	for {
+		m.mu.RLock()
+		i := sort.Search(len(m.keys), func(i int) bool {
+			c := bytes.Compare(m.keys[i], from)
+			return c > 0 || (inclusive && c == 0)
+		})
+		var ks, vs [][]byte
+		for ; i < len(m.keys) && len(ks) < chunk; i++ {
+			k := m.keys[i]
+			if len(end) > 0 && bytes.Compare(k, end) >= 0 {
+				break
+			}
+			ks = append(ks, k)
+			vs = append(vs, m.vals[string(k)])
 		}
-		ks = append(ks, k)
-		vs = append(vs, m.vals[string(k)])
+		m.mu.RUnlock()
+		for i := range ks {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("memkv scan: %w", err)
+			}
+			if err := fn(ks[i], vs[i]); err != nil {
+				return err
+			}
+		}
+		if len(ks) < chunk {
+			return nil
+		}
+		from, inclusive = ks[len(ks)-1], false
 	}
-	m.mu.RUnlock()
-	for i := range ks {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("memkv scan: %w", err)
-		}
-		if err := fn(ks[i], vs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Put implements KVWriter.

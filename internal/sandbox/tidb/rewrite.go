@@ -29,6 +29,11 @@ import (
 //   - SUM over integers is an exact DECIMAL on TiDB; the engine sums in
 //     float64 and loses digits past 2^53;
 //   - AVG returns DECIMAL with four more fractional digits on TiDB;
+//   - IF(c, a, b) has the type of a in the engine, so IF(fl = 0, 0, fl)
+//     truncated a FLOAT to an integer; TiDB takes the wider numeric type
+//     of both branches. The first branch is cast to the wider type;
+//   - CRC32 of a DATE/DATETIME/TIMESTAMP hashes its string form on TiDB;
+//     the engine rejects the value. The argument is formatted first;
 //   - information_schema.COLUMNS / STATISTICS must describe TiDB's column
 //     types and indexes; they are pointed at tables built from the catalog
 //     (columnsSysTable, statisticsSysTable).
@@ -41,6 +46,7 @@ func (h *handler) rewriteSelect(query, curDB string) (text string, readOnly, ok 
 	lq := strings.ToLower(query)
 	bitOps := strings.HasPrefix(strings.TrimLeft(lq, " \t\r\n("), "select") && strings.ContainsAny(lq, "&|^<>")
 	if !bitOps && !strings.Contains(lq, "sum(") && !strings.Contains(lq, "avg(") && !strings.Contains(lq, "b'") && !strings.Contains(lq, "0b") &&
+		!strings.Contains(lq, "if(") && !strings.Contains(lq, "if (") && !strings.Contains(lq, "crc32") &&
 		!(strings.Contains(lq, "information_schema") && (strings.Contains(lq, "columns") || strings.Contains(lq, "statistics"))) {
 		return "", false, false
 	}
@@ -144,6 +150,34 @@ func (r *rewriter) Leave(n ast.Node) (ast.Node, bool) {
 				r.changed = true
 			}
 		}
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "if":
+			// The engine's IF has the type of its first branch: cast that
+			// branch to the wider type of the second.
+			if len(x.Args) == 3 {
+				a, b := r.numericRank(x.Args[1]), r.numericRank(x.Args[2])
+				switch {
+				case a == 0 || b <= a:
+				case b == rankFloat:
+					x.Args[1] = castDouble(x.Args[1])
+					r.changed = true
+				case b == rankDecimal:
+					scale, _ := r.exactScale(x.Args[2])
+					x.Args[1] = castDecimal(x.Args[1], scale)
+					r.changed = true
+				}
+			}
+		case "crc32":
+			if len(x.Args) == 1 {
+				if c := r.column(x.Args[0]); c != nil {
+					if f, ok := temporalString(x.Args[0], c); ok {
+						x.Args[0] = f
+						r.changed = true
+					}
+				}
+			}
+		}
 	case *ast.AggregateFuncExpr:
 		if len(x.Args) != 1 {
 			return n, true
@@ -205,6 +239,10 @@ func castUnsigned(e ast.ExprNode) ast.ExprNode {
 	return &ast.FuncCastExpr{Expr: e, Tp: ft, FunctionType: ast.CastFunction}
 }
 
+func castDouble(e ast.ExprNode) ast.ExprNode {
+	return &ast.FuncCastExpr{Expr: e, Tp: ptypes.NewFieldType(mysql.TypeDouble), FunctionType: ast.CastFunction}
+}
+
 func castDecimal(e ast.ExprNode, scale int) ast.ExprNode {
 	ft := ptypes.NewFieldType(mysql.TypeNewDecimal)
 	ft.SetFlen(65)
@@ -212,28 +250,107 @@ func castDecimal(e ast.ExprNode, scale int) ast.ExprNode {
 	return &ast.FuncCastExpr{Expr: e, Tp: ft, FunctionType: ast.CastFunction}
 }
 
+// column returns the table column an expression names, if it is one.
+func (r *rewriter) column(e ast.ExprNode) *kv.ColumnInfo {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	x, ok := e.(*ast.ColumnNameExpr)
+	if !ok {
+		return nil
+	}
+	for _, t := range r.tables {
+		if x.Name.Table.O != "" && !strings.EqualFold(x.Name.Table.O, t.Name) {
+			continue
+		}
+		if c := t.FindColumn(x.Name.Name.O); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// Evident numeric types in the order MySQL widens them.
+const (
+	rankUnknown = iota
+	rankInt
+	rankDecimal
+	rankFloat
+)
+
+// numericRank classifies the evident numeric type of an expression.
+func (r *rewriter) numericRank(e ast.ExprNode) int {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return r.numericRank(x.Expr)
+	case *ast.UnaryOperationExpr:
+		if x.Op == opcode.Minus || x.Op == opcode.Plus {
+			return r.numericRank(x.V)
+		}
+		return rankUnknown
+	}
+	if scale, ok := r.exactScale(e); ok {
+		if scale == 0 {
+			return rankInt
+		}
+		return rankDecimal
+	}
+	if c := r.column(e); c != nil && (c.Type.Tp == tidbtypes.TypeFloat || c.Type.Tp == tidbtypes.TypeDouble) {
+		return rankFloat
+	}
+	if v, ok := e.(ast.ValueExpr); ok {
+		if k, ok := v.(interface{ Kind() byte }); ok {
+			switch k.Kind() {
+			case 3, 4: // Float32, Float64
+				return rankFloat
+			case 8: // MysqlDecimal
+				return rankDecimal
+			}
+		}
+	}
+	return rankUnknown
+}
+
+// temporalString formats a DATE/DATETIME/TIMESTAMP column as MySQL prints
+// it (fractional seconds to the column's precision), for functions that
+// take the value's string form.
+func temporalString(e ast.ExprNode, c *kv.ColumnInfo) (ast.ExprNode, bool) {
+	layout, width := "", 0
+	switch c.Type.Tp {
+	case tidbtypes.TypeDate, tidbtypes.TypeNewDate:
+		layout, width = "%Y-%m-%d", 10
+	case tidbtypes.TypeDatetime, tidbtypes.TypeTimestamp:
+		layout, width = "%Y-%m-%d %H:%i:%s", 19
+		if fsp := c.Type.Decimal; fsp > 0 && fsp <= 6 {
+			layout, width = layout+".%f", 20+fsp
+		}
+	default:
+		return nil, false
+	}
+	f := &ast.FuncCallExpr{FnName: ast.NewCIStr("date_format"), Args: []ast.ExprNode{e, ast.NewValueExpr(layout, "", "")}}
+	return &ast.FuncCallExpr{FnName: ast.NewCIStr("left"), Args: []ast.ExprNode{f, ast.NewValueExpr(width, "", "")}}, true
+}
+
 // exactScale returns the scale of an exact-numeric expression whose type is
 // evident (integer or DECIMAL columns, integer functions and literals).
 func (r *rewriter) exactScale(e ast.ExprNode) (int, bool) {
 	switch x := e.(type) {
 	case *ast.ColumnNameExpr:
-		name := x.Name.Name.O
-		if strings.EqualFold(name, kv.ExtraHandleName) {
+		if strings.EqualFold(x.Name.Name.O, kv.ExtraHandleName) {
 			return 0, true
 		}
-		for _, t := range r.tables {
-			if x.Name.Table.O != "" && !strings.EqualFold(x.Name.Table.O, t.Name) {
-				continue
+		if c := r.column(x); c != nil {
+			switch {
+			case tidbtypes.IsIntegerType(c.Type.Tp) || c.Type.Tp == tidbtypes.TypeYear:
+				return 0, true
+			case c.Type.Tp == tidbtypes.TypeNewDecimal:
+				return max(c.Type.Decimal, 0), true
 			}
-			if c := t.FindColumn(name); c != nil {
-				switch {
-				case tidbtypes.IsIntegerType(c.Type.Tp) || c.Type.Tp == tidbtypes.TypeYear:
-					return 0, true
-				case c.Type.Tp == tidbtypes.TypeNewDecimal:
-					return max(c.Type.Decimal, 0), true
-				}
-				return 0, false
-			}
+			return 0, false
 		}
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
@@ -243,8 +360,15 @@ func (r *rewriter) exactScale(e ast.ExprNode) (int, bool) {
 	case *ast.ParenthesesExpr:
 		return r.exactScale(x.Expr)
 	case ast.ValueExpr:
-		if k, ok := x.(interface{ Kind() byte }); ok && (k.Kind() == 1 || k.Kind() == 2) { // Int64, Uint64
-			return 0, true
+		if k, ok := x.(interface{ Kind() byte }); ok {
+			switch k.Kind() {
+			case 1, 2: // Int64, Uint64
+				return 0, true
+			case 8: // MysqlDecimal: the parser types it with its digits
+				if d := x.GetType().GetDecimal(); d >= 0 {
+					return d, true
+				}
+			}
 		}
 	}
 	return 0, false

@@ -44,6 +44,8 @@ type backend struct {
 	alloc   map[int64]*idCache // by table ID
 
 	sysVars *sysVarsTable // mysql.tidb (memory only, like a fresh cluster)
+
+	stmts stmtKinds // which statements' table scans may stream
 }
 
 // idCache is the allocated-but-unused window (base, end] of a table.
@@ -102,7 +104,8 @@ func (b *backend) resetAlloc(tableID int64) {
 	delete(b.alloc, tableID)
 }
 
-// clearIDs deletes every key of the given table/partition IDs.
+// clearIDs deletes every key of the given table/partition IDs, a batch of
+// keys at a time so a big table's keys are never all in memory.
 func (b *backend) clearIDs(ctx context.Context, ids []int64) error {
 	if b.w == nil {
 		return nil
@@ -110,17 +113,27 @@ func (b *backend) clearIDs(ctx context.Context, ids []int64) error {
 	for _, id := range ids {
 		start := kv.AppendTablePrefix(nil, id)
 		end := kv.AppendTablePrefix(nil, id+1)
-		var keys [][]byte
-		if err := b.kv.Scan(ctx, start, end, func(k, _ []byte) error {
-			keys = append(keys, append([]byte(nil), k...))
-			return nil
-		}); err != nil {
-			return fmt.Errorf("scanning table %d: %w", id, err)
-		}
-		for _, k := range keys {
-			if err := b.w.Delete(ctx, k); err != nil {
-				return fmt.Errorf("deleting table %d data: %w", id, err)
+		for {
+			var keys [][]byte
+			err := b.kv.Scan(ctx, start, end, func(k, _ []byte) error {
+				keys = append(keys, append([]byte(nil), k...))
+				if len(keys) >= scanBatchRows {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				return fmt.Errorf("scanning table %d from key %x: %w", id, start, err)
 			}
+			for _, k := range keys {
+				if err := b.w.Delete(ctx, k); err != nil {
+					return fmt.Errorf("deleting table %d data: %w", id, err)
+				}
+			}
+			if err == nil {
+				break
+			}
+			start = append(keys[len(keys)-1], 0)
 		}
 	}
 	return nil
@@ -254,10 +267,14 @@ func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
 }
 
 // PartitionRows decodes the record range t{id}_r of one physical table.
-// Rows are materialised first because the engine pulls rows at its own
-// pace and a store scan holds resources until its callback returns.
+// Read-only statements and DELETE stream it in bounded batches (scan.go);
+// statements that write rows as they read them get the rows read up front,
+// so their own writes cannot come back into the scan.
 func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
 	pid := int64(binary.BigEndian.Uint64(p.Key()))
+	if t.b.stmts.streamSafe(ctx.Query()) {
+		return t.newRowIter(ctx, pid), nil
+	}
 	rows, err := t.scanRows(ctx, pid, nil)
 	if err != nil {
 		return nil, err
