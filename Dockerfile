@@ -21,7 +21,7 @@ ARG VERSION=dev
 # CGO off: every dependency has a pure-Go path (Pebble, SQLite via
 # modernc), and a static binary runs on distroless/static.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/ ./worker ./starter
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X github.com/tempestdb/tempest/internal/workerhost.revision=${VERSION}" -o /out/ ./worker ./starter
 # Distroless has no shell to create directories with: make the mount
 # points here, owned by the nonroot user, so fresh named volumes mounted on
 # them inherit that ownership and the worker can write its engines.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,7 +45,7 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 	workDir := fs.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	physical := fs.Bool("physical", false, "benchmark the physical backend into the in-process sandbox cluster instead (default --size-mb 1024)")
 	logicalSizeMB := fs.Int64("logical-size-mb", 256, "with --physical: import only the first N MiB of the dump's files with the logical backend (0 = all; the logical run is the slow one, and the comparison is of MiB/s)")
-	cpuProfile := fs.String("cpuprofile", "", "with --physical: write a CPU profile of the physical import (the whole process: worker, sandbox, Temporal) to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the Tempest import (the whole process: worker, Temporal, with --physical the sandbox too) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,10 +113,14 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 	if err := cfg.Adjust(); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	start = time.Now()
 	conn, err := launcher.Connect(ctx, cfg, launcher.Options{Ephemeral: true, UIPort: -1})
 	if err != nil {
-		return err
+		return errors.Join(err, stopProfile())
 	}
 	run, err := launcher.StartImport(ctx, conn, cfg, "bench", workflows.Timeouts{})
 	if err == nil {
@@ -123,6 +128,7 @@ func (c *benchCommand) Run(ctx context.Context, args []string) error {
 	}
 	elapsed := time.Since(start)
 	conn.Close()
+	err = errors.Join(err, stopProfile())
 	if err != nil {
 		return fmt.Errorf("tempest import: %w", err)
 	}

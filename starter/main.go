@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/tempestdb/tempest/internal/logutil"
+	"github.com/tempestdb/tempest/internal/workerhost"
 	"io"
 	"os"
 	"os/signal"
@@ -26,6 +27,7 @@ import (
 
 func main() {
 	logutil.QuietLibraries()
+	workerhost.LabelBinary()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

@@ -29,6 +29,7 @@ import (
 
 func main() {
 	logutil.QuietLibraries()
+	workerhost.LabelBinary()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {

@@ -11,6 +11,7 @@ package workerhost
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -65,6 +66,46 @@ func Start(c client.Client, acts *activities.Activities, opts Options) (*Workers
 		return nil, fmt.Errorf("start worker on %s: %w", NodeQueue(opts.TaskQueue, opts.NodeID), err)
 	}
 	return &Workers{shared: shared, node: node}, nil
+}
+
+// revision names the code of this build; `make build` sets it with
+// -ldflags "-X github.com/tempestdb/tempest/internal/workerhost.revision=…".
+var revision string
+
+// LabelBinary gives the SDK the binary's build ID, once per process before
+// any worker (ours or the embedded server's) starts. Without it the SDK
+// hashes the whole executable (MD5 of ~150 MB, half a second of CPU at
+// every start) to label workflow task completions. The ID is revision,
+// else the VCS revision Go recorded ("+dirty" when the tree had changes);
+// with neither, as in test binaries, the SDK's checksum stays.
+func LabelBinary() {
+	if id := buildID(); id != "" {
+		worker.SetBinaryChecksum(id)
+	}
+}
+
+func buildID() string {
+	if revision != "" {
+		return revision
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev string
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "+dirty"
+	}
+	return rev
 }
 
 // Stop stops both workers.
