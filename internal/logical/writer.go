@@ -75,6 +75,9 @@ type tuple struct {
 	text   []byte
 	offset int64 // end offset of the row in the source file
 	rowID  int64
+	// endsStatement: the statement this tuple is in is complete (Append
+	// decides the statement boundaries, Flush follows them).
+	endsStatement bool
 }
 
 // group is a run of tuples sharing one column list.
@@ -111,9 +114,13 @@ type ChunkWriter struct {
 	lastResolved *resolvedColumns
 	lastGroup    *group
 
-	groups       []*group
-	pendingBytes int
-	pendingRows  int
+	groups      []*group
+	pendingRows int
+	// openStmtBytes and openStmtRows measure the statement being filled
+	// (prefix included): it closes once it reaches logical-import-batch-size
+	// or -batch-rows.
+	openStmtBytes int
+	openStmtRows  int
 
 	endOffset, rowID int64
 	stmtStart        int64
@@ -230,8 +237,11 @@ func containsFold(list []string, s string) bool {
 }
 
 // Append encodes one row (its field bytes are copied, so the parser may
-// reuse its buffers) and reports whether the pending batch reached
-// logical-import-batch-size or -batch-rows; then the caller should Flush.
+// reuse its buffers) and reports whether a statement was completed: the
+// statement reached logical-import-batch-size or -batch-rows with this row,
+// or this row's column list ended the one before. Callers flush after one
+// or several completed statements; a flush sends exactly the statements
+// Append delimited, so a transaction never ends with a stray short one.
 // columns are the row's column names (INSERT column list or CSV header),
 // nil for table order.
 func (w *ChunkWriter) Append(columns []string, row parser.Row) (full bool, err error) {
@@ -272,16 +282,35 @@ func (w *ChunkWriter) Append(columns []string, row parser.Row) (full bool, err e
 	}
 	buf = append(buf, ')')
 
+	completed := false
 	if w.lastGroup == nil || w.lastGroup.colList != r.colList {
+		// Another column list starts another statement.
+		completed = w.openStmtRows > 0
+		w.openStmtBytes, w.openStmtRows = 0, 0
 		w.lastGroup = &group{colList: r.colList}
 		w.groups = append(w.groups, w.lastGroup)
 	}
-	w.lastGroup.tuples = append(w.lastGroup.tuples, tuple{text: buf, offset: row.EndOffset, rowID: row.RowID})
-	w.pendingBytes += len(buf) + 1
+	if w.openStmtRows == 0 {
+		w.openStmtBytes = len(w.statementPrefix(r.colList))
+	} else {
+		w.openStmtBytes++ // the comma
+	}
+	w.openStmtBytes += len(buf)
+	w.openStmtRows++
+	ends := w.openStmtBytes >= w.b.batchBytes || w.openStmtRows >= w.b.batchRows
+	if ends {
+		w.openStmtBytes, w.openStmtRows = 0, 0
+	}
+	w.lastGroup.tuples = append(w.lastGroup.tuples, tuple{text: buf, offset: row.EndOffset, rowID: row.RowID, endsStatement: ends})
 	w.pendingRows++
 	w.endOffset, w.rowID = row.EndOffset, row.RowID
 	w.progressDirty = true
-	return w.pendingBytes >= w.b.batchBytes || w.pendingRows >= w.b.batchRows, nil
+	return completed || ends, nil
+}
+
+// statementPrefix is the text before the tuples of a statement.
+func (w *ChunkWriter) statementPrefix(colList string) string {
+	return w.verb + w.table + " " + colList + "VALUES "
 }
 
 // Pending is the number of appended rows not yet flushed.
@@ -418,7 +447,7 @@ func (w *ChunkWriter) Flush(ctx context.Context) (WriteResult, error) {
 		}
 	}
 	w.groups, w.lastGroup = nil, nil
-	w.pendingBytes, w.pendingRows = 0, 0
+	w.pendingRows, w.openStmtBytes, w.openStmtRows = 0, 0, 0
 	w.progressDirty = false
 	w.typeErrors += res.TypeErrors
 	w.conflicts += res.Conflicts
@@ -509,7 +538,7 @@ func (w *ChunkWriter) flushOnce(ctx context.Context) (res WriteResult, err error
 
 	var records []errRecord
 	for _, g := range w.groups {
-		prefix := w.verb + w.table + " " + g.colList + "VALUES "
+		prefix := w.statementPrefix(g.colList)
 		var stmt []byte
 		var inStmt []tuple
 		send := func() error {
@@ -529,20 +558,20 @@ func (w *ChunkWriter) flushOnce(ctx context.Context) (res WriteResult, err error
 		for _, tp := range g.tuples {
 			if skipUpTo >= 0 && tp.rowID <= skipUpTo {
 				res.SkippedRows++
-				continue
+			} else {
+				if len(inStmt) == 0 {
+					stmt = append(stmt, prefix...)
+				} else {
+					stmt = append(stmt, ',')
+				}
+				stmt = append(stmt, tp.text...)
+				inStmt = append(inStmt, tp)
 			}
-			if len(inStmt) > 0 && (len(stmt)+len(tp.text)+1 > w.b.batchBytes || len(inStmt) >= w.b.batchRows) {
+			if tp.endsStatement {
 				if err := send(); err != nil {
 					return res, err
 				}
 			}
-			if len(inStmt) == 0 {
-				stmt = append(stmt, prefix...)
-			} else {
-				stmt = append(stmt, ',')
-			}
-			stmt = append(stmt, tp.text...)
-			inStmt = append(inStmt, tp)
 		}
 		if err := send(); err != nil {
 			return res, err

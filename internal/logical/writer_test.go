@@ -126,8 +126,10 @@ func TestBatchingByRowsAndBytes(t *testing.T) {
 				fulls = append(fulls, i+1)
 			}
 		}
-		if fmt.Sprint(fulls) != "[3 4 5 6 7 8 9 10]" {
-			t.Fatalf("full reported after rows %v", fulls)
+		// A statement completes every third row; the tenth row opens a
+		// fourth one, which only the flush ends.
+		if fmt.Sprint(fulls) != "[3 6 9]" {
+			t.Fatalf("statements completed after rows %v", fulls)
 		}
 		before := comInsert(t, b)
 		res, err := w.Flush(testCtx(t))
@@ -154,12 +156,12 @@ func TestBatchingByRowsAndBytes(t *testing.T) {
 		for i := 1; i <= 9; i++ {
 			in = append(in, []parser.Field{num(strconv.Itoa(i)), str(strings.Repeat("x", 40))})
 		}
-		// Each tuple "(i,'x...')" is 45 bytes + a comma. Append reports a
-		// full batch once the tuples reach the limit: after row 7 (7*46 =
-		// 322). Inside a flush, statements (prefix included) stay <= limit.
+		// Each tuple "(i,'x...')" is 45 bytes, plus a comma after the
+		// first. A statement (prefix included) closes with the tuple that
+		// makes it reach the limit, and WriteRows flushes each one.
 		prefix := len("INSERT INTO `" + db + "`.`t` (`id`,`s`) VALUES ")
-		perStmt := 1 + (limit-prefix-45)/46
-		want := (7+perStmt-1)/perStmt + (2+perStmt-1)/perStmt
+		perStmt := (limit - prefix + 1 + 45) / 46 // smallest n with prefix+46n-1 >= limit
+		want := (9 + perStmt - 1) / perStmt
 		before := comInsert(t, b)
 		res, err := b.WriteRows(testCtx(t), ChunkTarget{DB: db, Table: "t"}, []string{"id", "s"}, rows(1, in...))
 		if err != nil {
