@@ -105,19 +105,27 @@ func numField(n int) parser.Field {
 }
 
 // encodeChunk encodes rows [from, to) of the test table as one chunk
-// whose rows get row IDs from+1….
+// whose rows get row IDs from+1…, into the table's single engine.
 func (e *testEnv) encodeChunk(t *testing.T, ref EngineRef, from, to int) ChunkResult {
+	t.Helper()
+	eng, err := e.phys.OpenEngine(e.cfg, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.encodeTestRows(t, ref, eng, nil, from, to)
+}
+
+// encodeTestRows encodes rows [from, to) of the test table into data (and
+// their index KVs into index, when not nil).
+func (e *testEnv) encodeTestRows(t *testing.T, ref EngineRef, data, index *engine.Engine, from, to int) ChunkResult {
 	t.Helper()
 	ctx := context.Background()
 	tbl, err := TableInfo(ctx, e.cfg, ref.DB, ref.Table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := e.phys.OpenEngine(e.cfg, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := NewChunkEncoder(eng, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0), AutoRandomSeed: int64(from), BatchBytes: 512})
+	enc, err := NewChunkEncoder(data, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0), AutoRandomSeed: int64(from),
+		BatchBytes: 512, IndexEngine: index})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,40 +383,11 @@ func TestRebaseHonoursAutoIncrementOption(t *testing.T) {
 // table's index engine.
 func (e *testEnv) encodeChunkSplit(t *testing.T, ref EngineRef, dataEngine int32, from, to int) ChunkResult {
 	t.Helper()
-	ctx := context.Background()
-	tbl, err := TableInfo(ctx, e.cfg, ref.DB, ref.Table)
-	if err != nil {
-		t.Fatal(err)
-	}
 	data, index, err := e.phys.OpenChunkEngines(e.cfg, ref, dataEngine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := NewChunkEncoder(data, EncoderConfig{Table: tbl, Timestamp: time.Unix(1700000000, 0), AutoRandomSeed: int64(from),
-		BatchBytes: 512, IndexEngine: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := []string{"name", "age", "city"}
-	for i := from; i < to; i++ {
-		row := parser.Row{RowID: int64(i + 1), Fields: []parser.Field{
-			strField(fmt.Sprintf("name-%05d", i)), numField(i % 90), strField([]string{"Oslo", "Lima", "Pune"}[i%3]),
-		}}
-		full, err := enc.Append(cols, row)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if full {
-			if _, _, err := enc.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	res, err := enc.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return e.encodeTestRows(t, ref, data, index, from, to)
 }
 
 // engineKinds counts an engine's keys by kind.
