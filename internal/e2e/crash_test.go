@@ -77,9 +77,6 @@ func TestWorkerKilledMidImportCompletesExactly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a worker process over a 48 MiB import")
 	}
-	if _, err := exec.LookPath("myloader"); err != nil {
-		t.Fatalf("myloader not found (make test installs mydumper): %v", err)
-	}
 	db := testenv.MariaDB(t)
 	resetTarget(t, db)
 	tmp := t.TempDir()
@@ -201,6 +198,9 @@ func assertSameChecksum(t *testing.T, db *testenv.Server, a, b string) {
 // with myloader into refDB: the reference an interrupted import must match.
 func generateWithReference(t *testing.T, db *testenv.Server, spec benchdump.Spec, refDB string) benchdump.Result {
 	t.Helper()
+	if _, err := exec.LookPath("myloader"); err != nil {
+		t.Fatalf("myloader not found (make test installs mydumper): %v", err)
+	}
 	gen, err := benchdump.Generate(spec)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,9 +47,6 @@ const contentChecksum = "SELECT COUNT(*), SUM(id), SUM(account), SUM(amount), SU
 // import's local checksum equal to ADMIN CHECKSUM (--checksum required
 // fails the import otherwise), and no store left in import mode.
 func TestPhysicalWorkerKilled(t *testing.T) {
-	if _, err := exec.LookPath("myloader"); err != nil {
-		t.Fatalf("myloader not found (make test installs mydumper): %v", err)
-	}
 	db := testenv.MariaDB(t)
 	resetTarget(t, db)
 	tmp := t.TempDir()
