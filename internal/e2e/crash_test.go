@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"go.temporal.io/sdk/client"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,16 +87,7 @@ func TestWorkerKilledMidImportCompletesExactly(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	srv, err := embedtemporal.Start(ctx, embedtemporal.Options{Ephemeral: true, UIPort: embedtemporal.UIDisabled, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = srv.Stop() }()
-	cl, err := srv.NewClient(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	srv, cl := privateTemporal(t, ctx)
 
 	bin := buildWorker(t, tmp)
 	logPath := filepath.Join(tmp, "worker.log")
@@ -211,4 +203,22 @@ func generateWithReference(t *testing.T, db *testenv.Server, spec benchdump.Spec
 		t.Fatalf("myloader: %v\n%s", err, out)
 	}
 	return gen
+}
+
+// privateTemporal starts an ephemeral Temporal server of the test's own
+// (the worker subprocesses it kills connect to it) and a client of it; both
+// stop with the test.
+func privateTemporal(t *testing.T, ctx context.Context) (*embedtemporal.Server, client.Client) {
+	t.Helper()
+	srv, err := embedtemporal.Start(ctx, embedtemporal.Options{Ephemeral: true, UIPort: embedtemporal.UIDisabled, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	cl, err := srv.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return srv, cl
 }

@@ -15,11 +15,9 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.uber.org/zap"
 
 	"github.com/tempestdb/tempest/activities"
 	"github.com/tempestdb/tempest/internal/benchdump"
-	"github.com/tempestdb/tempest/internal/embedtemporal"
 	"github.com/tempestdb/tempest/internal/launcher"
 	"github.com/tempestdb/tempest/internal/sandbox"
 	"github.com/tempestdb/tempest/internal/testenv"
@@ -65,16 +63,7 @@ func TestPhysicalWorkerKilled(t *testing.T) {
 		t.Fatalf("myloader loaded %s rows, the dump has %d", want[0][0], gen.Rows)
 	}
 
-	srv, err := embedtemporal.Start(ctx, embedtemporal.Options{Ephemeral: true, UIPort: embedtemporal.UIDisabled, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = srv.Stop() }()
-	cl, err := srv.NewClient(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	srv, cl := privateTemporal(t, ctx)
 	bin := buildWorker(t, tmp)
 
 	for _, phase := range []string{"encode", "ingest"} {

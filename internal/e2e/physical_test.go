@@ -32,10 +32,7 @@ func TestPhysicalLightningExamples(t *testing.T) {
 	dir := acceptanceDir(t)
 	for _, name := range []string{"lightning_examples_512", "lightning_examples_131072", "lightning_examples_1"} {
 		t.Run(name, func(t *testing.T) {
-			var c acceptanceCase
-			if _, err := toml.DecodeFile(filepath.Join(dir, "cases", name+".toml"), &c); err != nil {
-				t.Fatal(err)
-			}
+			c := loadCase(t, dir, name)
 			if !slices.Contains(c.Backends, "physical") {
 				t.Fatalf("case %s does not run on the physical backend", name)
 			}
@@ -132,10 +129,7 @@ func TestPhysicalLightningExamples(t *testing.T) {
 // the import completes with every row and a matching checksum.
 func TestPhysicalNodeLossReencodesOnAnotherWorker(t *testing.T) {
 	dir := acceptanceDir(t)
-	var c acceptanceCase
-	if _, err := toml.DecodeFile(filepath.Join(dir, "cases", "lightning_examples_512.toml"), &c); err != nil {
-		t.Fatal(err)
-	}
+	c := loadCase(t, dir, "lightning_examples_512")
 	target := startSandbox(t)
 	conn := embeddedTemporal(t)
 	queue := fmt.Sprintf("nodeloss-%d", taskSeq.Add(1))
@@ -237,10 +231,7 @@ func mustConn(t *testing.T, db *sql.DB) *sql.Conn {
 // come out complete with matching checksums.
 func TestPhysicalDiskQuotaImportsEnginesEarly(t *testing.T) {
 	dir := acceptanceDir(t)
-	var c acceptanceCase
-	if _, err := toml.DecodeFile(filepath.Join(dir, "cases", "lightning_examples_512.toml"), &c); err != nil {
-		t.Fatal(err)
-	}
+	c := loadCase(t, dir, "lightning_examples_512")
 	target := startSandbox(t)
 	conn := embeddedTemporal(t)
 	queue := fmt.Sprintf("diskquota-%d", taskSeq.Add(1))
@@ -295,4 +286,14 @@ func TestPhysicalDiskQuotaImportsEnginesEarly(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0][0] != "10000" {
 		t.Errorf("tbl_multi_index distinct names = %q (%v), want 10000", got, err)
 	}
+}
+
+// loadCase reads one acceptance case by name.
+func loadCase(t *testing.T, dir, name string) acceptanceCase {
+	t.Helper()
+	var c acceptanceCase
+	if _, err := toml.DecodeFile(filepath.Join(dir, "cases", name+".toml"), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

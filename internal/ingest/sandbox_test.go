@@ -92,20 +92,28 @@ func startEnv(t *testing.T, opts Options) *testEnv {
 // buildEngine writes n rows of valSize bytes and sets a PD commit TS.
 func (e *testEnv) buildEngine(t *testing.T, n int, valSize int) *engine.Engine {
 	t.Helper()
-	ctx := context.Background()
 	eng, err := engine.Open(t.TempDir(), "test-engine", engine.Options{
 		PropKeysInterval: 16, PropSizeInterval: 2 << 10, WriterMemCacheSize: 64 << 10, Logger: e.logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.fillEngine(t, eng, recordKey, n, valSize)
+	return eng
+}
+
+// fillEngine writes rows 1..n under key(h) with valSize-byte values into
+// eng (closed with the test) and sets a PD commit TS.
+func (e *testEnv) fillEngine(t *testing.T, eng *engine.Engine, key func(int64) []byte, n, valSize int) {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { _ = eng.Close() })
 	w, err := eng.NewWriter(engine.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for h := int64(1); h <= int64(n); h++ {
-		if err := w.Put(ctx, recordKey(h), testValue(h, valSize)); err != nil {
+		if err := w.Put(ctx, key(h), testValue(h, valSize)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,7 +127,6 @@ func (e *testEnv) buildEngine(t *testing.T, n int, valSize int) *engine.Engine {
 	if err := eng.SetCommitTS(ts); err != nil {
 		t.Fatal(err)
 	}
-	return eng
 }
 
 // verify compares the cluster's table range with the engine, pair by pair,
@@ -346,28 +353,11 @@ func tableRecordKey(tid, h int64) []byte {
 
 func (e *testEnv) buildTableEngine(t *testing.T, tid int64, n, valSize int) *engine.Engine {
 	t.Helper()
-	ctx := context.Background()
 	eng, err := engine.Open(t.TempDir(), fmt.Sprintf("t%d", tid), engine.Options{PropKeysInterval: 16, Logger: e.logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = eng.Close() })
-	w, _ := eng.NewWriter(engine.WriterOptions{})
-	for h := int64(1); h <= int64(n); h++ {
-		if err := w.Put(ctx, tableRecordKey(tid, h), testValue(h, valSize)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ts, err := e.pd.TS(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.SetCommitTS(ts); err != nil {
-		t.Fatal(err)
-	}
+	e.fillEngine(t, eng, func(h int64) []byte { return tableRecordKey(tid, h) }, n, valSize)
 	return eng
 }
 
