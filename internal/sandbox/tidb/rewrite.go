@@ -428,23 +428,10 @@ func (ff *floatFixer) fix(r *sqltypes.Result) {
 // digits, as TiDB prints a DATETIME(3) 10:48:28.620; the engine drops
 // trailing zeros (10:48:28.62) and the dot of a whole second.
 func padFraction(rows [][]sqltypes.Value, i, fsp int) {
-	if fsp <= 0 || fsp > 6 {
-		return
+	if fsp <= 0 {
+		return // a whole-second column prints no dot either way
 	}
-	for _, row := range rows {
-		if i >= len(row) || row[i].IsNull() {
-			continue
-		}
-		s := row[i].ToString()
-		frac := ""
-		if dot := strings.LastIndexByte(s, '.'); dot >= 0 && dot > strings.LastIndexByte(s, ':') {
-			s, frac = s[:dot], s[dot+1:]
-		}
-		if len(frac) > fsp {
-			continue // not a shape this fix understands; leave it alone
-		}
-		row[i] = sqltypes.MakeTrusted(row[i].Type(), []byte(s+"."+frac+strings.Repeat("0", fsp-len(frac))))
-	}
+	fixTimeFraction(rows, i, fsp)
 }
 
 // restoreTemporalFields gives result columns read straight from a TIMESTAMP
